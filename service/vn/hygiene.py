@@ -1,0 +1,177 @@
+"""Input hygiene for every text field (DOMAIN.md §5.2, SECURITY.md §1 items 6 and 12).
+
+:func:`check_text` returns the text in NFC or raises :class:`TextError` naming the first
+problem, its 1-based position and its code point. The user's tone placement (``hoà`` /
+``hòa``) is kept as typed; nothing else is rewritten except line ends (below).
+
+Codes (stable, for API clients):
+
+``invalid_type``
+    not a string.
+``legacy_encoding_tcvn3``, ``legacy_encoding_vni``
+    Vietnamese typed with a TCVN3 (ABC, ``.VnTime``) or VNI-Windows font and read as
+    Windows-1252 (``Céng hßa x· héi``, ``Coäng hoøa xaõ hoäi``); the message tells how to
+    convert it with Unikey. Checked first, because TCVN3's ``ư`` shows as a soft hyphen.
+``mojibake_utf8``
+    UTF-8 text read as Windows-1252 (``Nguyá»…n``): a file opened with the wrong encoding.
+``control_character``
+    any C0/C1 control (category Cc) including TAB, and the Unicode line and paragraph
+    separators U+2028/U+2029. In multi-line fields LF is allowed and CRLF is accepted and
+    returned as LF; a CR on its own is rejected (a classic-Mac line end or an attempt to hide
+    text), as are form feed and vertical tab, which docxtpl turns into page/paragraph breaks.
+``bidi_control``
+    bidirectional embeddings, overrides, isolates and marks (U+202A-202E, U+2066-2069,
+    U+200E, U+200F, U+061C), which can reorder what a reader sees.
+``invisible_character``
+    format characters (category Cf: zero-width space/non-joiner/joiner, word joiner,
+    BOM/ZWNBSP, soft hyphen, invisible operators, tag characters …), variation selectors,
+    the combining grapheme joiner, and blank "letters" (Hangul fillers, U+2800).
+``combining_mark``
+    a combining mark with no letter before it, or more than two marks on one letter
+    (Vietnamese needs at most two: ``ệ`` = e + ̂ + ̣).
+``invalid_character``
+    private-use, unassigned, noncharacter and surrogate code points, U+FFFD (text already
+    damaged by a wrong decoding) and U+FFFC (an object placeholder from a paste).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from service.vn.legacy import diagnose, repair
+
+BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\u2061\u2062\u2063\u2064"
+                      "\u115f\u1160\u3164\uffa0\u034f\u17b4\u17b5\u2800")
+LINE_SEPARATORS = frozenset("\u2028\u2029")
+REPLACEMENT = frozenset("\ufffd\ufffc")
+MAX_MARKS = 2
+
+CONVERT_HELP = (
+    "Hãy chuyển văn bản sang Unicode trước khi nhập: sao chép đoạn văn bản, mở Unikey → "
+    "“Công cụ chuyển mã” (Ctrl+Shift+F6), chọn bảng mã Nguồn: {source}, Đích: Unicode, bấm "
+    "“Chuyển mã” rồi dán lại; hoặc gõ lại bằng bảng mã Unicode."
+)
+_SOURCES = {"TCVN3": "TCVN3 (ABC)", "VNI": "VNI Windows"}
+
+
+class TextError(ValueError):
+    """Rejected text. ``code`` is stable, ``message`` is Vietnamese; ``position`` (1-based)
+    and ``char`` name the offending character when there is one."""
+
+    def __init__(self, code: str, message: str, *, position: int | None = None,
+                 char: str | None = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.position = position
+        self.char = char
+        self.field = field
+
+
+def _in_field(field: str | None) -> str:
+    return f" trong trường “{field}”" if field else ""
+
+
+def _describe(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
+
+
+def _snippet(text: str, limit: int = 50) -> str:
+    text = " ".join(text.split())
+    text = "".join("\ufffd" if unicodedata.category(ch).startswith("C") else ch for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _legacy_error(s: str, field: str | None) -> TextError | None:
+    found = diagnose(s)
+    if found is None:
+        return None
+    meant = _snippet(repair(s, found))
+    if found == "UTF-8":
+        return TextError(
+            "mojibake_utf8",
+            f"Văn bản{_in_field(field)} bị lỗi bảng mã: “{_snippet(s)}” (có lẽ là “{meant}”). "
+            "Văn bản UTF-8 đã bị đọc sai bảng mã, thường do mở tệp CSV/TXT không đúng mã. Hãy "
+            "mở lại tệp với bảng mã UTF-8 (Excel: Dữ liệu → Từ văn bản/CSV → Nguồn tệp: "
+            "65001: Unicode (UTF-8)) rồi sao chép lại.", field=field)
+    source = _SOURCES[found]
+    return TextError(
+        f"legacy_encoding_{found.lower()}",
+        f"Văn bản{_in_field(field)} được gõ bằng bảng mã cũ {source} nên hiển thị sai thành "
+        f"“{_snippet(s)}” (có lẽ là “{meant}”). " + CONVERT_HELP.format(source=source),
+        field=field)
+
+
+def _char_problem(ch: str, category: str, multiline: bool, newline_ok: bool
+                  ) -> tuple[str, str, str] | None:
+    """(code, what, hint) for one character that is not a combining mark, or None."""
+    if newline_ok:
+        return None
+    if category == "Cc" or ch in LINE_SEPARATORS:
+        if ch in "\n\r" and not multiline:
+            return "control_character", "Có ký tự xuống dòng", "trường này chỉ nhận một dòng"
+        if ch == "\t":
+            return "control_character", "Có ký tự tab", "hãy thay bằng dấu cách"
+        return "control_character", "Có ký tự điều khiển", "hãy xóa ký tự đó"
+    if ch in BIDI:
+        return ("bidi_control", "Có ký tự đổi chiều văn bản",
+                "hãy xóa ký tự đó (nó làm văn bản hiển thị khác với nội dung thật)")
+    if ch in INVISIBLE or category == "Cf" or _variation_selector(ch):
+        return ("invisible_character", "Có ký tự vô hình",
+                "hãy xóa ký tự đó (thường lẫn vào khi sao chép từ web hoặc Word)")
+    if category in ("Co", "Cn", "Cs") or ch in REPLACEMENT:
+        return ("invalid_character", "Có ký tự không hợp lệ",
+                "có thể văn bản đã bị lỗi khi sao chép; hãy gõ lại đoạn đó")
+    return None
+
+
+def _variation_selector(ch: str) -> bool:
+    return 0xFE00 <= ord(ch) <= 0xFE0F or 0xE0100 <= ord(ch) <= 0xE01EF
+
+
+def _char_error(s: str, multiline: bool, field: str | None) -> TextError | None:
+    marks = 0
+    previous_letter = False
+    for index, ch in enumerate(s):
+        category = unicodedata.category(ch)
+        problem: tuple[str, str, str] | None = None
+        if category in ("Mn", "Mc", "Me") and ch not in INVISIBLE \
+                and not _variation_selector(ch):
+            marks += 1
+            if not previous_letter:
+                problem = ("combining_mark", "Có dấu thanh/dấu phụ không gắn với chữ cái nào",
+                           "hãy gõ lại chữ cái cùng dấu")
+            elif marks > MAX_MARKS:
+                problem = ("combining_mark", "Có quá nhiều dấu chồng lên một chữ cái",
+                           "hãy gõ lại chữ đó")
+        else:
+            marks = 0
+            previous_letter = category.startswith("L")
+            newline_ok = multiline and (ch == "\n" or (ch == "\r" and s[index + 1:index + 2]
+                                                         == "\n"))
+            problem = _char_problem(ch, category, multiline, newline_ok)
+        if problem is not None:
+            code, what, hint = problem
+            position = index + 1
+            return TextError(code, f"{what} ở vị trí {position}{_in_field(field)} "
+                             f"({_describe(ch)}); {hint}.", position=position, char=ch,
+                             field=field)
+    return None
+
+
+def check_text(s: str, *, multiline: bool = False, field: str | None = None) -> str:
+    """Return ``s`` in NFC (CRLF → LF in multi-line fields), or raise :class:`TextError`.
+
+    Legacy-encoded text is reported first (its message is the useful one), then the first
+    offending character in the text as given (its 1-based position and code point).
+    """
+    if not isinstance(s, str):
+        raise TextError("invalid_type", "Giá trị phải là chuỗi văn bản.", field=field)
+    error = _legacy_error(s, field) or _char_error(s, multiline, field)
+    if error is not None:
+        raise error
+    if multiline:
+        s = s.replace("\r\n", "\n")
+    return unicodedata.normalize("NFC", s)

@@ -1,0 +1,268 @@
+"""Certificates: Bằng khen, Giấy khen and the certificate of an emulation title (DOMAIN.md §3,
+§4.4, §8 Q1).
+
+Field titles and ``aliases`` double as spreadsheet column headers (``service.tabular`` maps a
+clerk's ``HO TEN`` or ``Họ và tên`` to ``recipient_name`` from this metadata). Whether a text
+fits its box on the sheet depends on the layout profile, so the schema checks that too: a
+certificate that validates always prints on exactly one page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import unicodedata
+from typing import Any, ClassVar
+
+from marshmallow import ValidationError, fields, validates_schema
+
+from schemas.base import COMMON_MESSAGES, IsoDate, Msg, Nested, StrictSchema, Text
+from schemas.common import SignerSchema
+
+AWARDS = ("bang_khen", "giay_khen", "danh_hieu")
+RECIPIENT_KINDS = ("ca_nhan", "tap_the")
+HONORIFICS = ("ong", "ba", "dong_chi")
+MODES = ("full", "blank")
+MAX_EMBLEM_BYTES = 512 * 1024
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, đ→d, single spaces: how headers and choice words compare."""
+    text = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
+    return re.sub(r"[\s_\-./:]+", " ", text).strip()
+
+
+class Choice(Text):
+    """One of a few machine values, also accepting the Vietnamese words a clerk types
+    (``Bà``, ``ba``, ``BÀ`` → ``ba``)."""
+
+    def __init__(self, choices: dict[str, tuple[str, ...]], **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+        self.values = tuple(choices)
+        self.lookup = {fold(v): v for v in choices}
+        for value, words in choices.items():
+            self.lookup.update({fold(w): value for w in words})
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        found = self.lookup.get(fold(text))
+        if found is None:
+            raise ValidationError(Msg("invalid_choice",
+                                      "Chỉ nhận một trong các giá trị: " + ", ".join(self.values)))
+        return found
+
+
+class Millimetres(fields.Field):
+    """A JSON number of millimetres within bounds (a printer's calibration offset)."""
+
+    default_error_messages: ClassVar[dict[str, Any]] = {**COMMON_MESSAGES,
+                              "invalid": Msg("invalid_type", "Giá trị phải là một số (mm).")}
+
+    def __init__(self, *, limit: float = 30.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.limit = limit
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            raise self.make_error("invalid")
+        if not -self.limit <= value <= self.limit:
+            raise ValidationError(Msg("out_of_range",
+                                      f"Giá trị phải từ {-self.limit:g} đến {self.limit:g} mm."))
+        return float(value)
+
+
+_DATA_URL = re.compile(r"data:(image/png|image/jpeg|image/svg\+xml);base64,([A-Za-z0-9+/=\s]+)")
+_SVG_FORBIDDEN = ("script", "foreignobject", "image", "style", "iframe", "use")
+
+
+class DataImage(fields.Field):
+    """An uploaded emblem or logo as a ``data:`` URL (PNG, JPEG or SVG), size-capped and
+    decoded to prove it is the image it claims to be. No paths, no http URLs."""
+
+    default_error_messages: ClassVar[dict[str, Any]] = {**COMMON_MESSAGES,
+                              "invalid": Msg("invalid_image",
+                                             "Ảnh phải là data URL base64 PNG, JPEG hoặc SVG "
+                                             "(data:image/png;base64,…).")}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        if len(value) > MAX_EMBLEM_BYTES * 4 // 3 + 100:
+            raise ValidationError(Msg("too_large",
+                                      f"Ảnh tối đa {MAX_EMBLEM_BYTES // 1024} KB."))
+        match = _DATA_URL.fullmatch(value.strip())
+        if not match:
+            raise self.make_error("invalid")
+        try:
+            raw = base64.b64decode(re.sub(r"\s+", "", match.group(2)), validate=True)
+        except (binascii.Error, ValueError):
+            raise self.make_error("invalid") from None
+        if not raw or len(raw) > MAX_EMBLEM_BYTES:
+            raise ValidationError(Msg("too_large", f"Ảnh tối đa {MAX_EMBLEM_BYTES // 1024} KB."))
+        mime = match.group(1)
+        if mime == "image/svg+xml":
+            _check_svg(raw)
+        else:
+            _check_bitmap(raw, "PNG" if mime == "image/png" else "JPEG")
+        return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"
+
+
+def _check_bitmap(raw: bytes, expected: str) -> None:
+    from PIL import Image
+
+    bad = Msg("invalid_image", f"Tệp ảnh không phải ảnh {expected} hợp lệ.")
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            if image.format != expected:
+                raise ValidationError(bad)
+            if image.width * image.height > 16_000_000:
+                raise ValidationError(Msg("too_large", "Ảnh quá nhiều điểm ảnh (tối đa 16 MP)."))
+            image.load()  # decode every pixel: a truncated or forged file fails here
+    except ValidationError:
+        raise
+    except Exception:
+        raise ValidationError(bad) from None
+
+
+def _check_svg(raw: bytes) -> None:
+    """A self-contained SVG: parsed safely, no scripts, styles, external references."""
+    from defusedxml import ElementTree
+
+    bad = Msg("invalid_image", "Tệp SVG không hợp lệ hoặc tham chiếu tới tài nguyên bên ngoài.")
+    try:
+        root = ElementTree.fromstring(raw)
+    except Exception:
+        raise ValidationError(bad) from None
+    if not root.tag.endswith("svg"):
+        raise ValidationError(bad)
+    for element in root.iter():
+        tag = str(element.tag).rsplit("}", 1)[-1].lower()
+        if tag in _SVG_FORBIDDEN:
+            raise ValidationError(bad)
+        for name, val in element.attrib.items():
+            local = name.rsplit("}", 1)[-1].lower()
+            compact = val.replace(" ", "").lower()
+            if local.startswith("on") or (local == "href" and not val.startswith("#")) \
+                    or ("url(" in compact and "url(#" not in compact):
+                raise ValidationError(bad)
+
+
+class CertificateSchema(StrictSchema):
+    """One certificate: who awards, what, to whom, for what; decision and register number."""
+
+    award = Choice({"bang_khen": ("Bằng khen",), "giay_khen": ("Giấy khen",),
+                    "danh_hieu": ("Danh hiệu", "Bằng chứng nhận", "Giấy chứng nhận",
+                                  "Chứng nhận")},
+                   required=True,
+                   metadata={"title": "Hình thức",
+                             "description": "bang_khen (Bằng khen), giay_khen (Giấy khen) hoặc "
+                                            "danh_hieu (chứng nhận danh hiệu thi đua).",
+                             "enum": list(AWARDS), "aliases": ["Loại", "Hình thức khen thưởng"]})
+    title = Text(load_default=None, allow_none=True, max_length=90,
+                 metadata={"title": "Danh hiệu",
+                           "description": "Chỉ khi hình thức là danh_hieu, ví dụ: Chiến sĩ thi "
+                                          "đua cơ sở; Tập thể lao động xuất sắc.",
+                           "aliases": ["Danh hiệu thi đua", "Tên danh hiệu"]})
+    authority = Text(required=True, max_length=140,
+                     metadata={"title": "Thẩm quyền tặng",
+                               "description": "Chức danh người tặng, ví dụ: GIÁM ĐỐC SỞ THÔNG TIN "
+                                              "VÀ TRUYỀN THÔNG. In hoa khi in.",
+                               "aliases": ["Người tặng", "Cấp khen"]})
+    recipient_kind = Choice({"ca_nhan": ("Cá nhân",), "tap_the": ("Tập thể", "Đơn vị")},
+                            load_default="ca_nhan",
+                            metadata={"title": "Đối tượng",
+                                      "description": "ca_nhan (cá nhân) hoặc tap_the (tập thể).",
+                                      "enum": list(RECIPIENT_KINDS),
+                                      "aliases": ["Cá nhân/Tập thể", "Loại đối tượng"]})
+    honorific = Choice({"ong": ("Ông", "Nam"), "ba": ("Bà", "Nữ"),
+                        "dong_chi": ("Đồng chí", "đ/c")},
+                       load_default=None, allow_none=True,
+                       metadata={"title": "Danh xưng",
+                                 "description": "Cá nhân: ong (Ông), ba (Bà) hoặc dong_chi (Đồng "
+                                                "chí). Không suy ra từ tên đệm. Tập thể: để trống.",
+                                 "enum": list(HONORIFICS),
+                                 "aliases": ["Ông/Bà", "Giới tính", "Xưng hô"]})
+    recipient_name = Text(required=True, max_length=120,
+                          metadata={"title": "Họ và tên",
+                                    "description": "Họ tên cá nhân hoặc tên tập thể, ghi như "
+                                                   "trong quyết định.",
+                                    "aliases": ["Họ tên", "Tên", "Tên tập thể",
+                                                "Họ tên/Tập thể", "Người nhận"]})
+    position = Text(load_default=None, allow_none=True, max_length=120,
+                    metadata={"title": "Chức vụ", "description": "Ví dụ: Chuyên viên",
+                              "aliases": ["Chức danh", "Chức vụ, chức danh"]})
+    unit = Text(load_default=None, allow_none=True, max_length=160,
+                metadata={"title": "Đơn vị",
+                          "description": "Ví dụ: Phòng Tổ chức cán bộ, Sở Nội vụ tỉnh Quảng Trị",
+                          "aliases": ["Đơn vị công tác", "Cơ quan", "Nơi công tác"]})
+    achievement = Text(required=True, max_length=400,
+                       metadata={"title": "Thành tích",
+                                 "description": "Ví dụ: Đã có thành tích xuất sắc trong thực hiện "
+                                                "nhiệm vụ năm 2025.",
+                                 "aliases": ["Nội dung khen", "Thành tích khen thưởng", "Lý do"]})
+    place = Text(required=True, max_length=60,
+                 metadata={"title": "Địa danh", "description": "Ví dụ: Quảng Trị"})
+    date = IsoDate(required=True, metadata={"title": "Ngày ký",
+                                            "aliases": ["Ngày tặng", "Ngày"]})
+    decision_number = Text(required=True, max_length=40,
+                           metadata={"title": "Số quyết định",
+                                     "description": "Số và ký hiệu, ví dụ: 1520/QĐ-SGDĐT",
+                                     "aliases": ["Quyết định số", "Số QĐ"]})
+    decision_date = IsoDate(required=True, metadata={"title": "Ngày quyết định",
+                                                     "aliases": ["Ngày QĐ"]})
+    register_no = Text(load_default=None, allow_none=True, max_length=30,
+                       metadata={"title": "Số sổ",
+                                 "description": "Số sổ vàng / số khen thưởng. Trong danh sách có "
+                                                "thể để trống để cấp liên tiếp từ số bắt đầu.",
+                                 "aliases": ["Số sổ vàng", "Số khen thưởng", "Số vào sổ",
+                                             "Vào sổ vàng số", "Số sổ khen thưởng"]})
+    signer = Nested(SignerSchema, required=True, metadata={"title": "Người ký"})
+    emblem = DataImage(load_default=None, allow_none=True,
+                       metadata={"title": "Biểu trưng",
+                                 "description": "Logo hoặc biểu trưng của cơ quan, dạng data URL "
+                                                "PNG, JPEG hoặc SVG (tối đa 512 KB)."})
+    profile = Text(load_default="a4-landscape", max_length=60,
+                   pattern=r"[a-z0-9][a-z0-9-]*",
+                   metadata={"title": "Mẫu trình bày",
+                             "description": "Tên hồ sơ bố cục trong doc_templates/profiles: "
+                                            "khổ giấy, vị trí, cỡ chữ, lời văn."})
+    mode = Choice({"full": ("Đầy đủ", "day du"), "blank": ("In phôi", "Phôi")},
+                  load_default="full",
+                  metadata={"title": "Chế độ in",
+                            "description": "full: in cả viền và chữ cố định; blank: chỉ in các "
+                                           "trường thay đổi lên phôi in sẵn.",
+                            "enum": list(MODES)})
+    offset_x_mm = Millimetres(load_default=None, allow_none=True,
+                              metadata={"title": "Chỉnh lệch ngang (mm)",
+                                        "description": "In phôi: thay độ lệch ngang của hồ sơ."})
+    offset_y_mm = Millimetres(load_default=None, allow_none=True,
+                              metadata={"title": "Chỉnh lệch dọc (mm)",
+                                        "description": "In phôi: thay độ lệch dọc của hồ sơ."})
+
+    @validates_schema
+    def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:
+        errors: dict[str, list[Msg]] = {}
+        if data.get("award") == "danh_hieu" and not data.get("title"):
+            errors["title"] = [Msg("required", "Chứng nhận danh hiệu phải ghi tên danh hiệu.")]
+        if data.get("award") in ("bang_khen", "giay_khen") and data.get("title"):
+            errors["title"] = [Msg("not_allowed", "Chỉ ghi danh hiệu khi hình thức là danh_hieu.")]
+        kind = data.get("recipient_kind", "ca_nhan")
+        if kind == "ca_nhan" and not data.get("honorific"):
+            errors["honorific"] = [Msg("required", "Cá nhân phải có danh xưng: ong, ba hoặc "
+                                                   "dong_chi (không suy ra từ tên).")]
+        if kind == "tap_the" and data.get("honorific"):
+            errors["honorific"] = [Msg("not_allowed", "Tập thể không có danh xưng.")]
+        if errors:
+            raise ValidationError(errors)
+        from service.doctypes._certificate_layout import FitError, ProfileError, layout
+
+        try:
+            layout(data)
+        except ProfileError as exc:
+            raise ValidationError({"profile": [Msg("invalid_choice", str(exc))]}) from None
+        except FitError as exc:
+            raise ValidationError(exc.messages()) from None

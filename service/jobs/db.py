@@ -1,0 +1,130 @@
+"""Database engines and migrations for the job store.
+
+SQLite (a file under ``DATA_DIR``) by default, PostgreSQL when ``THIDUA_DATABASE_URL`` says
+so. SQLite is opened in WAL mode with a busy timeout, and write transactions start with
+``BEGIN IMMEDIATE`` so concurrent processes (the service and its workers) queue for the write
+lock instead of failing. Every process that opens the store runs ``alembic upgrade head``
+first; concurrent starts are serialised (SQLite write lock, PostgreSQL advisory lock).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_ADVISORY_LOCK_KEY = 0x7468696475610006  # "thidua" + issue 6; any constant shared by all
+SQLITE_FILE = "jobs.sqlite3"
+
+_engines: dict[tuple[int, str], Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def database_url(settings) -> str:
+    """The effective SQLAlchemy URL: ``DATABASE_URL`` or the SQLite file under DATA_DIR."""
+    url = (settings.get("DATABASE_URL") or "").strip()
+    if not url:
+        return f"sqlite:///{Path(settings['DATA_DIR']).resolve() / SQLITE_FILE}"
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for logs and messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    # No pool: a connection per transaction costs microseconds with SQLite, and an app that
+    # is built and dropped (tests, a reloaded worker) leaves no open file behind.
+    engine = create_engine(url, connect_args={"timeout": 60}, poolclass=NullPool)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # the driver leaves BEGIN to us (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def get_engine(url: str) -> Engine:
+    """One engine per URL per process (engines must not cross a fork)."""
+    key = (os.getpid(), url)
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            if url.startswith("sqlite"):
+                engine = _sqlite_engine(url)
+            else:
+                engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                                       connect_args={"connect_timeout": 10})
+            _engines[key] = engine
+        return engine
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine whose transactions take the write lock at once (SQLite); others as is."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(sqlite_begin="IMMEDIATE")
+    return engine
+
+
+def alembic_config(connection=None):
+    import logging
+
+    alembic_log = logging.getLogger("alembic")
+    if alembic_log.level == logging.NOTSET:  # its INFO lines say nothing an operator needs
+        alembic_log.setLevel(logging.WARNING)
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision``; safe to call from many processes at once."""
+    from alembic import command
+
+    with writer(engine).begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                         {"key": _ADVISORY_LOCK_KEY})
+        command.upgrade(alembic_config(conn), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def dispose_engines(url: str) -> None:
+    """Close this process's engines for ``url`` (before a fork; tests that drop the database)."""
+    from service.jobs.execute import forget_contexts
+
+    forget_contexts(url)
+    with _engines_lock:
+        for key in [k for k in _engines if k[1] in (url, database_url({"DATABASE_URL": url}))]:
+            _engines.pop(key).dispose()

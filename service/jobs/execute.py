@@ -1,0 +1,195 @@
+"""Doing one claimed step: render a chunk or merge the result, then record the outcome.
+
+The same function runs in the embedded worker processes and in Celery tasks. Every file is
+written through :func:`service.bulk.write_atomic` under a deterministic name, so a step that
+runs again (a redelivered message, a worker that died after writing) finds its file and only
+records it. A write error (disk full, read-only, quota) fails the job with the reason; a file
+is never recorded unless it was written completely.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from service.jobs.db import database_url
+from service.jobs.files import JobFiles
+from service.jobs.models import ACTIVE, MERGE
+from service.jobs.store import JobStore, StepView
+
+log = logging.getLogger(__name__)
+
+# Settings a worker needs; they travel to embedded workers at spawn time.
+WORKER_KEYS = ("DATA_DIR", "TEMPLATES_DIR", "DATABASE_URL", "MAX_CHUNK_ATTEMPTS",
+               "CHUNK_LEASE_S", "CHUNK_TIME_LIMIT_S", "BROKER_URL", "BROKER_KEY_PREFIX",
+               "JOB_QUEUE",
+               "BROKER_VISIBILITY_TIMEOUT_S", "LOG_LEVEL")
+
+STORAGE_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+@dataclass
+class JobContext:
+    """What a process needs to run steps: settings, the store and the file layout."""
+
+    settings: dict[str, Any]
+    store: JobStore
+    files: JobFiles
+
+    @property
+    def max_attempts(self) -> int:
+        return int(self.settings["MAX_CHUNK_ATTEMPTS"])
+
+    @property
+    def lease_s(self) -> float:
+        return float(self.settings["CHUNK_LEASE_S"])
+
+
+_contexts: dict[tuple[int, str, str], JobContext] = {}
+_contexts_lock = threading.Lock()
+
+
+def worker_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: settings[key] for key in WORKER_KEYS}
+
+
+def context_for(settings: Mapping[str, Any]) -> JobContext:
+    """The process-wide context for these settings (one store and engine per process)."""
+    url = database_url(settings)
+    key = (os.getpid(), url, str(settings["DATA_DIR"]))
+    with _contexts_lock:
+        ctx = _contexts.get(key)
+        if ctx is None:
+            ctx = JobContext(dict(settings), JobStore(url), JobFiles(settings["DATA_DIR"]))
+            _contexts[key] = ctx
+        return ctx
+
+
+class StepFailed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code)
+        self.code, self.message = code, message
+
+
+def _what(step: StepView) -> str:
+    return f"phần {step.number} (mục {step.start + 1}–{step.stop})"
+
+
+def _write_error(exc: OSError, step: StepView) -> StepFailed:
+    where = _what(step) if step.kind != MERGE else "tệp kết quả"
+    if exc.errno in STORAGE_FULL:
+        return StepFailed("storage_full",
+                          f"Hết dung lượng lưu trữ khi ghi {where}; lô bị dừng, không có tệp "
+                          f"kết quả dở dang. Giải phóng dung lượng rồi gửi lại.")
+    reason = os.strerror(exc.errno) if exc.errno else type(exc).__name__
+    return StepFailed("storage_error",
+                      f"Không ghi được {where} ({reason}); lô bị dừng, không có tệp kết quả "
+                      f"dở dang.")
+
+
+def _os_error_cause(exc: BaseException) -> OSError | None:
+    """The storage error behind an exception, if that is what it is."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        if isinstance(current, OSError) and current.errno in STORAGE_FULL | {
+                errno.EROFS, errno.EIO, errno.EACCES}:
+            return current
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return None
+
+
+def run_step(ctx: JobContext, step: StepView) -> str:
+    """Do a step this process has claimed and record it.
+
+    :returns: ``done``, ``merge_ready`` (the last render step: the merge may start),
+        ``succeeded`` (the merge finished), ``failed`` or ``inactive`` (cancelled meanwhile).
+    """
+    job = ctx.store.get(step.job_id)
+    if job is None or job.status not in ACTIVE:
+        return "inactive"
+    try:
+        if step.kind == MERGE:
+            return _merge(ctx, step)
+        return _render(ctx, step)
+    except StepFailed as failure:
+        log.warning("batch step failed", extra={"job": step.job_id, "step": step.number,
+                                                "code": failure.code})
+        ctx.store.fail_step(step.job_id, step.number, failure.code, failure.message)
+        return "failed"
+
+
+def _render(ctx: JobContext, step: StepView) -> str:
+    from service import registry
+    from service.bulk import render_chunk, write_atomic
+    from service.rendering import get_renderer
+
+    path = ctx.files.chunk_path(step.job_id, step.number, step.output)
+    if not path.exists():
+        doc_type = registry.get(step.document_type)
+        if doc_type is None:
+            raise StepFailed("unknown_document_type",
+                             f"Loại văn bản “{step.document_type}” không còn được hỗ trợ.")
+        try:
+            items = ctx.files.read_input(step.job_id, step.number)
+        except FileNotFoundError:
+            raise StepFailed("input_missing", f"Dữ liệu đầu vào của {_what(step)} không còn "
+                                              f"trên đĩa; hãy gửi lại lô.") from None
+        try:
+            content = render_chunk(get_renderer(ctx.settings["TEMPLATES_DIR"]), doc_type,
+                                   items, step.output)
+        except Exception as exc:
+            log.exception("batch chunk render failed",
+                          extra={"job": step.job_id, "step": step.number})
+            cause = _os_error_cause(exc)
+            if cause is not None:  # e.g. a full temporary directory while rendering
+                raise _write_error(cause, step) from None
+            raise StepFailed("render_failed",
+                             f"Không tạo được văn bản của {_what(step)}; lỗi đã được ghi "
+                             f"lại.") from None
+        try:
+            write_atomic(path, content)
+        except OSError as exc:
+            raise _write_error(exc, step) from None
+    finish = ctx.store.finish_render(step.job_id, step.number)
+    return "merge_ready" if finish.merge_ready else "done"
+
+
+def _merge(ctx: JobContext, step: StepView) -> str:
+    from service.bulk import assemble
+
+    paths = [ctx.files.chunk_path(step.job_id, n, step.output)
+             for n in range(1, step.chunk_count + 1)]
+    missing = [p for p in paths if not p.exists()]
+    dest = ctx.files.result_path(step.job_id, step.output)
+    if not dest.exists():
+        if missing:
+            raise StepFailed("chunk_missing",
+                             f"Thiếu {len(missing)} phần đã tạo (tệp bị xóa khỏi đĩa); hãy "
+                             f"gửi lại lô.")
+        try:
+            assemble(paths, step.output, dest)
+        except OSError as exc:
+            raise _write_error(exc, step) from None
+        except Exception:
+            log.exception("batch merge failed", extra={"job": step.job_id})
+            raise StepFailed("merge_failed", "Không ghép được các phần thành tệp kết quả; lỗi "
+                                             "đã được ghi lại.") from None
+    size = Path(dest).stat().st_size
+    if ctx.store.finish_merge(step.job_id, step.number, size):
+        ctx.files.remove_intermediates(step.job_id)
+        return "succeeded"
+    return "inactive"
+
+
+def forget_contexts(url: str) -> None:
+    with _contexts_lock:
+        for key in [k for k in _contexts if k[1] == database_url({"DATABASE_URL": url})]:
+            del _contexts[key]

@@ -1,0 +1,436 @@
+"""Running batch jobs: the service's supervisor thread and its embedded worker processes.
+
+:class:`JobService` is what the API (and any other adapter) talks to: it validates and stores
+a submission, and owns one :class:`Supervisor` per process, started with the service when
+unfinished jobs exist and on the first submission otherwise.
+
+Embedded mode (no ``BROKER_URL``): the supervisor keeps ``JOB_WORKERS`` worker processes
+(started lazily, replaced when one dies or after 200 steps), claims runnable steps from the
+database for idle workers, renews their leases, and stops a worker whose step runs past
+``CHUNK_TIME_LIMIT_S``. A worker that dies takes only its own step with it: the step goes
+back to ``pending`` (or fails the job once it has used ``MAX_CHUNK_ATTEMPTS``).
+
+Celery mode (``BROKER_URL`` set): steps run in ``python -m service worker`` processes; the
+supervisor sends a message for every step that has none (new jobs, released steps, a merge
+whose trigger was lost) and releases steps whose worker died or whose lease ran out.
+
+In both modes, a service that starts finds the steps its dead predecessor had claimed
+(same host, process gone) and releases them at once; steps claimed elsewhere are released
+when their lease runs out. Jobs therefore resume from their finished chunks.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import wait as wait_any
+from typing import Any
+
+from service.config import ConfigError
+from service.jobs.db import database_url
+from service.jobs.execute import worker_settings
+from service.jobs.files import JobFiles
+from service.jobs.store import IdempotencyConflict, JobStore, JobView, StepView, claimer_id
+
+log = logging.getLogger(__name__)
+
+MAINTENANCE_INTERVAL_S = 2.0
+IDLE_STOP_WORKERS_S = 600.0
+CLEANUP_INTERVAL_S = 3600.0
+
+
+def check_settings(settings: Mapping[str, Any]) -> None:
+    """Cross-key rules of the job settings; a bad combination stops the start."""
+    if settings["BROKER_URL"] and not str(settings["BROKER_URL"]).startswith(
+            ("redis://", "rediss://", "redis+socket://")):
+        raise ConfigError("THIDUA_BROKER_URL: only Redis brokers are supported "
+                          "(redis://host:6379/0)")
+    if settings["BROKER_VISIBILITY_TIMEOUT_S"] <= settings["CHUNK_TIME_LIMIT_S"] + 30:
+        raise ConfigError("THIDUA_BROKER_VISIBILITY_TIMEOUT_S must exceed "
+                          "THIDUA_CHUNK_TIME_LIMIT_S + 30 s, or Redis redelivers chunks that "
+                          "are still running")
+
+
+def request_fingerprint(parts: Mapping[str, Any]) -> str:
+    """A stable hash of a submission, to tell a retry from a different request."""
+    import json
+
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Submission:
+    job: JobView
+    replayed: bool  # an earlier submission with the same idempotency key
+
+
+class IdempotencyMismatch(Exception):
+    def __init__(self, existing: JobView) -> None:
+        super().__init__(existing.id)
+        self.existing = existing
+
+
+class JobService:
+    """The job system of one process: store, files, supervisor."""
+
+    def __init__(self, settings: Mapping[str, Any], *, start_supervisor: bool = True) -> None:
+        check_settings(settings)
+        self.settings = dict(settings)
+        self.store = JobStore(database_url(settings))
+        self.files = JobFiles(settings["DATA_DIR"])
+        self.mode = "celery" if settings["BROKER_URL"] else "embedded"
+        self.supervisor = Supervisor(self)
+        if start_supervisor and self.store.has_active_jobs():
+            self.supervisor.start()
+
+    # -- submissions ---------------------------------------------------------------------
+
+    def find_replay(self, owner: str | None, key: str | None, fingerprint: str
+                    ) -> JobView | None:
+        """The job an earlier request with this key created, if the request is the same.
+
+        :raises IdempotencyMismatch: the key was used for a different request.
+        """
+        if not key:
+            return None
+        existing = self.store.find_by_idempotency_key(owner, key)
+        if existing is not None and existing.request_hash != fingerprint:
+            raise IdempotencyMismatch(existing)
+        return existing
+
+    def submit(self, doc_type, output: str, items: Sequence, *, owner: str | None = None,
+               idempotency_key: str | None = None, fingerprint: str | None = None,
+               start: bool = True) -> Submission:
+        """Store validated items (:func:`service.bulk.prepare`'s output) as a queued job and
+        wake the supervisor (``start=False``: only store it)."""
+        from service.bulk import chunk_ranges
+
+        chunk_size = int(self.settings["CHUNK_SIZE"])
+        spans = chunk_ranges(len(items), chunk_size)
+        job_id = uuid.uuid4().hex
+        try:
+            self.files.write_inputs(job_id, items, spans)
+            job = self.store.create_job(job_id, document_type=doc_type.id, output=output,
+                                        spans=spans, chunk_size=chunk_size, owner=owner,
+                                        idempotency_key=idempotency_key,
+                                        request_hash=fingerprint)
+        except IdempotencyConflict as conflict:  # a concurrent twin won the race
+            self.files.remove_job(job_id)
+            if conflict.existing.request_hash != fingerprint:
+                raise IdempotencyMismatch(conflict.existing) from None
+            return Submission(conflict.existing, True)
+        except BaseException:
+            self.files.remove_job(job_id)
+            raise
+        if start:
+            self.supervisor.start()
+            self.supervisor.wake()
+        return Submission(job, False)
+
+    def cancel(self, job_id: str) -> JobView | None:
+        job = self.store.cancel(job_id)
+        self.supervisor.wake()
+        return job
+
+    def close(self) -> None:
+        self.supervisor.stop()
+
+
+# ---------------------------------------------------------------------------- supervisor
+
+
+@dataclass
+class _Slot:
+    index: int
+    process: Any = None
+    conn: Any = None
+    claimer: str | None = None
+    step: StepView | None = None
+    dispatched_at: float = 0.0
+    ready: bool = False
+    timed_out: bool = False
+
+    @property
+    def busy(self) -> bool:
+        return self.step is not None
+
+
+class Supervisor:
+    """The thread that keeps jobs moving in this process."""
+
+    def __init__(self, service: JobService) -> None:
+        self.service = service
+        self.store = service.store
+        self.settings = service.settings
+        self.embedded = service.mode == "embedded"
+        self.slots = [_Slot(i) for i in range(int(self.settings["JOB_WORKERS"]))] \
+            if self.embedded else []
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._wake_r: int | None = None  # a self-pipe, opened when the thread starts
+        self._wake_w: int | None = None
+        self._last_work = time.monotonic()
+        self._next_cleanup = time.monotonic() + 60.0
+        self._spawn_after = 0.0  # a worker that dies while starting delays the next start
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and self._pid == os.getpid()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.running:
+                return
+            self._stop.clear()
+            self._pid = os.getpid()
+            self._wake_r, self._wake_w = os.pipe()
+            for fd in (self._wake_r, self._wake_w):
+                fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+            self._thread = threading.Thread(target=self._run, name="thidua-job-supervisor",
+                                            daemon=True)
+            self._thread.start()
+            atexit.register(self.stop)
+
+    def wake(self) -> None:
+        fd = self._wake_w
+        if fd is not None:
+            with contextlib.suppress(BlockingIOError, OSError):
+                os.write(fd, b"!")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self.wake()
+        thread = self._thread
+        if thread is not None and thread.is_alive() and thread is not threading.current_thread():
+            thread.join(timeout)
+        self._shutdown_workers()
+        if thread is None or not thread.is_alive():
+            with self._lock:
+                for fd in (self._wake_r, self._wake_w):
+                    if fd is not None:
+                        with contextlib.suppress(OSError):
+                            os.close(fd)
+                self._wake_r = self._wake_w = None
+
+    # -- the loop -------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        next_maintenance = 0.0
+        while not self._stop.is_set():
+            try:
+                now = time.monotonic()
+                if now >= next_maintenance:
+                    self._maintenance()
+                    next_maintenance = now + MAINTENANCE_INTERVAL_S
+                if self.embedded:
+                    self._enforce_time_limits()
+                    dispatched = self._dispatch()
+                    self._wait(0.02 if dispatched else 1.0)
+                else:
+                    self._enqueue()
+                    self._wait(1.0)
+            except Exception:
+                log.exception("job supervisor error; retrying")
+                self._stop.wait(2.0)
+
+    def _wait(self, timeout: float) -> None:
+        watched: list[Any] = [self._wake_r]
+        for slot in self.slots:
+            if slot.process is not None:
+                watched.append(slot.process.sentinel)
+                if slot.busy or not slot.ready:
+                    watched.append(slot.conn)
+        ready = wait_any(watched, timeout)
+        if self._wake_r in ready:
+            with contextlib.suppress(BlockingIOError, OSError):
+                while os.read(self._wake_r, 4096):
+                    pass
+        for slot in self.slots:
+            if slot.conn is not None and slot.conn in ready:
+                self._receive(slot)
+        for slot in self.slots:
+            if slot.process is not None and slot.process.sentinel in ready:
+                self._reap(slot)
+
+    def _maintenance(self) -> None:
+        max_attempts = int(self.settings["MAX_CHUNK_ATTEMPTS"])
+        lease = float(self.settings["CHUNK_LEASE_S"])
+        own = [s.claimer for s in self.slots if s.busy and s.claimer]
+        for slot in self.slots:
+            if slot.busy and slot.claimer:
+                self.store.renew([(slot.step.job_id, slot.step.number)], slot.claimer, lease)
+        for job_id, number, status in self.store.reclaim_stale(max_attempts=max_attempts,
+                                                               exclude=own):
+            log.warning("batch step released", extra={"job": job_id, "step": number,
+                                                      "status": status})
+        if time.monotonic() >= self._next_cleanup:
+            from service.jobs.cleanup import cleanup
+
+            self._next_cleanup = time.monotonic() + CLEANUP_INTERVAL_S
+            report = cleanup(self.store, self.service.files,
+                             ttl_hours=float(self.settings["RESULT_TTL_HOURS"]))
+            if report.jobs or report.orphans:
+                log.info("batch files removed", extra={"jobs": len(report.jobs),
+                                                       "orphans": len(report.orphans),
+                                                       "bytes": report.bytes_freed})
+        if self.embedded and not any(s.busy for s in self.slots) and \
+                time.monotonic() - self._last_work > IDLE_STOP_WORKERS_S:
+            self._shutdown_workers()
+
+    # -- embedded: workers ----------------------------------------------------------------
+
+    def _spawn(self, slot: _Slot) -> None:
+        import multiprocessing
+
+        from service.jobs import worker
+
+        mp = multiprocessing.get_context("spawn")
+        parent_conn, child_conn = mp.Pipe(duplex=True)
+        process = mp.Process(target=worker.main, name=f"thidua-job-worker-{slot.index}",
+                             args=(worker_settings(self.settings), child_conn, os.getpid()),
+                             daemon=True)
+        process.start()
+        child_conn.close()
+        slot.process, slot.conn = process, parent_conn
+        slot.claimer = claimer_id(process.pid)
+        slot.step, slot.ready, slot.timed_out = None, False, False
+        log.info("batch worker started", extra={"pid": process.pid, "slot": slot.index})
+
+    def worker_pids(self) -> list[int]:
+        return [s.process.pid for s in self.slots
+                if s.process is not None and s.process.is_alive()]
+
+    def _dispatch(self) -> bool:
+        dispatched = False
+        max_attempts = int(self.settings["MAX_CHUNK_ATTEMPTS"])
+        lease = float(self.settings["CHUNK_LEASE_S"])
+        for slot in self.slots:
+            if slot.busy or self._stop.is_set():
+                continue
+            if slot.process is None:
+                if time.monotonic() < self._spawn_after or not self.store.has_runnable():
+                    return dispatched
+                self._spawn(slot)
+            if not slot.ready:
+                continue
+            step = self.store.claim_next(slot.claimer, lease_s=lease, max_attempts=max_attempts)
+            if step is None:
+                return dispatched
+            try:
+                slot.conn.send(step)
+            except (OSError, EOFError):
+                self.store.release(step.job_id, step.number, slot.claimer, "worker_died",
+                                   max_attempts=max_attempts)
+                self._reap(slot)
+                continue
+            slot.step, slot.dispatched_at = step, time.monotonic()
+            self._last_work = time.monotonic()
+            dispatched = True
+        return dispatched
+
+    def _receive(self, slot: _Slot) -> None:
+        try:
+            kind, job_id, number, detail = slot.conn.recv()
+        except (EOFError, OSError):
+            return  # the worker died; its sentinel tells us next
+        if kind == "ready":
+            slot.ready = True
+            return
+        step = slot.step
+        slot.step = None
+        self._last_work = time.monotonic()
+        if kind == "error" and step is not None:
+            self.store.release(job_id, number, slot.claimer, "worker_error",
+                               max_attempts=int(self.settings["MAX_CHUNK_ATTEMPTS"]))
+            log.warning("batch step error", extra={"job": job_id, "step": number,
+                                                   "error": detail})
+
+    def _reap(self, slot: _Slot) -> None:
+        """The worker process ended: release its step, if any."""
+        process = slot.process
+        if process is None:
+            return
+        process.join(0.5)
+        if not slot.ready and not slot.busy:
+            log.error("batch worker exited while starting", extra={
+                "pid": process.pid, "exitcode": process.exitcode})
+            self._spawn_after = time.monotonic() + 5.0
+        if slot.busy and slot.conn is not None and slot.conn.poll(0):
+            self._receive(slot)  # it finished its step before exiting
+        if slot.busy:
+            reason = "timeout" if slot.timed_out else "worker_died"
+            status = self.store.release(slot.step.job_id, slot.step.number, slot.claimer,
+                                        reason,
+                                        max_attempts=int(self.settings["MAX_CHUNK_ATTEMPTS"]))
+            log.warning("batch worker died", extra={"pid": process.pid, "job": slot.step.job_id,
+                                                    "step": slot.step.number,
+                                                    "exitcode": process.exitcode,
+                                                    "reason": reason, "status": status})
+        with contextlib.suppress(OSError):
+            slot.conn.close()
+        slot.process = slot.conn = slot.claimer = slot.step = None
+        slot.ready = slot.timed_out = False
+
+    def _enforce_time_limits(self) -> None:
+        limit = float(self.settings["CHUNK_TIME_LIMIT_S"])
+        now = time.monotonic()
+        for slot in self.slots:
+            if slot.busy and not slot.timed_out and now - slot.dispatched_at > limit:
+                log.warning("batch step over its time limit; stopping its worker",
+                            extra={"job": slot.step.job_id, "step": slot.step.number})
+                slot.timed_out = True
+                with contextlib.suppress(Exception):
+                    slot.process.kill()
+
+    def _shutdown_workers(self) -> None:
+        for slot in self.slots:
+            process = slot.process
+            if process is None:
+                continue
+            if slot.busy:  # stopping the service: give the step back without using an attempt
+                with contextlib.suppress(Exception):
+                    process.kill()
+                    process.join(2)
+                    self.store.release(slot.step.job_id, slot.step.number, slot.claimer,
+                                       "shutdown", max_attempts=10**6, refund=True)
+            else:
+                with contextlib.suppress(Exception):
+                    slot.conn.send(None)
+                    process.join(2)
+                if process.is_alive():
+                    process.kill()
+            with contextlib.suppress(Exception):
+                slot.conn.close()
+            slot.process = slot.conn = slot.claimer = slot.step = None
+            slot.ready = False
+
+    # -- celery: messages -----------------------------------------------------------------
+
+    def _enqueue(self) -> None:
+        from service.jobs.celery_app import send_step
+
+        keys = self.store.to_enqueue(
+            requeue_after_s=float(self.settings["BROKER_VISIBILITY_TIMEOUT_S"]) + 60)
+        sent = []
+        try:
+            for job_id, number in keys:
+                send_step(self.settings, job_id, number)
+                sent.append((job_id, number))
+        except Exception:
+            unsent = [k for k in keys if k not in sent]
+            self.store.forget_enqueued(unsent)
+            log.exception("cannot reach the broker; %d steps will be sent again", len(unsent))
+            self._stop.wait(2.0)

@@ -1,0 +1,434 @@
+"""The batches API in-process, with the embedded runner's real worker processes."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+import time
+
+import pytest
+
+from tests.conftest import load_sample
+from tests.support.documents import pdf_pages_text
+
+PROBLEM = "application/problem+json"
+FIELDS = {"id", "document_type", "output", "status", "total", "done", "failed", "created_at",
+          "started_at", "finished_at", "errors", "result_url"}
+
+
+@pytest.fixture
+def jobs_app(tmp_path):
+    from service import create_app
+
+    app = create_app({"DATA_DIR": str(tmp_path / "data"), "TESTING": True, "CHUNK_SIZE": 2,
+                      "JOB_WORKERS": 2})
+    yield app
+    app.extensions["thidua_jobs"].close()
+
+
+@pytest.fixture
+def jc(jobs_app):
+    return jobs_app.test_client()
+
+
+def directives(n: int) -> dict:
+    return {"document_type": "directive", "output": "pdf", "common": load_sample("directive"),
+            "items": [{"summary": f"Về phong trào thi đua đợt {i:03d}"} for i in range(n)]}
+
+
+def post(client, body, headers=None):
+    return client.post("/api/v1/batches", data=json.dumps(body, ensure_ascii=False).encode(),
+                       content_type="application/json", headers=headers or {})
+
+
+def problem(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)[:800]
+    assert response.mimetype == PROBLEM
+    body = response.get_json(force=True)
+    assert body["code"] == code and body["status"] == status and body["title"]
+    return body
+
+
+def wait_until(client, job_id: str, predicate, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.get(f"/api/v1/batches/{job_id}").get_json()
+        if predicate(job):
+            return job
+        assert time.monotonic() < deadline, f"job never got there: {job}"
+        time.sleep(0.1)
+
+
+def download(client, url: str):
+    """GET a result and close the streamed file (a WSGI server does that itself)."""
+    response = client.get(url)
+    response.get_data()
+    response.close()
+    return response
+
+
+def finished(job: dict) -> bool:
+    return job["status"] in ("succeeded", "failed", "cancelled")
+
+
+def service(app):
+    return app.extensions["thidua_jobs"]
+
+
+def test_json_batch_runs_to_a_merged_pdf_in_order(jc):
+    response = post(jc, directives(5))
+    assert response.status_code == 202, response.get_data(as_text=True)
+    job = response.get_json()
+    assert set(job) == FIELDS
+    assert response.headers["Location"] == f"/api/v1/batches/{job['id']}"
+    assert job["status"] in ("queued", "running") and job["total"] == 5
+    assert job["result_url"] is None and job["errors"] == [] and job["failed"] == 0
+    seen_done = set()
+
+    def track(j):
+        seen_done.add(j["done"])
+        return finished(j)
+
+    job = wait_until(jc, job["id"], track)
+    assert job["status"] == "succeeded", job
+    assert (job["done"], job["failed"]) == (5, 0)
+    assert job["started_at"] and job["finished_at"] >= job["started_at"] >= job["created_at"]
+    assert seen_done <= {0, 2, 4, 5}  # progress moves chunk by chunk (CHUNK_SIZE=2)
+    result = download(jc, job["result_url"])
+    assert result.status_code == 200 and result.mimetype == "application/pdf"
+    assert "filename*=UTF-8''" in result.headers["Content-Disposition"]
+    pages = pdf_pages_text(result.data)
+    assert len(pages) == 10  # a directive is two pages
+    found = [m for p in pages for m in re.findall(r"đợt (\d{3})", p)]
+    assert found == [f"{i:03d}" for i in range(5)]
+    listed = jc.get("/api/v1/batches").get_json()
+    assert [j["id"] for j in listed] == [job["id"]]
+
+
+def test_zip_output_has_one_file_per_item(jc):
+    import zipfile
+
+    body = {**directives(3), "output": "zip-docx"}
+    job = post(jc, body).get_json()
+    job = wait_until(jc, job["id"], finished)
+    assert job["status"] == "succeeded", job
+    result = download(jc, job["result_url"])
+    assert result.mimetype == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(result.data)).namelist()
+    assert len(names) == 3 and all(n.endswith(".docx") for n in names)
+    assert names == sorted(names) and len(set(names)) == 3
+
+
+def test_every_invalid_item_is_listed_and_nothing_is_created(jc):
+    body = directives(4)
+    body["items"][1]["summary"] = ""
+    body["items"][3]["date"] = "2026-02-30"
+    body["items"][2] = ["not", "an", "object"]
+    response = post(jc, body)
+    errors = problem(response, 422, "validation_failed")["errors"]
+    pointers = {e["pointer"] for e in errors}
+    assert {"/items/1/summary", "/items/2", "/items/3/date"} <= pointers
+    assert jc.get("/api/v1/batches").get_json() == []
+
+
+def test_envelope_errors_are_listed_together(jc):
+    body = {"document_type": "nope", "output": "tiff", "items": {}, "extra": 1}
+    errors = problem(post(jc, body), 422, "validation_failed")["errors"]
+    assert {(e["pointer"], e["code"]) for e in errors} == {
+        ("/document_type", "unknown_document_type"), ("/output", "invalid_choice"),
+        ("/items", "invalid_type"), ("/extra", "unknown_field")}
+    errors = problem(post(jc, {"common": []}), 422, "validation_failed")["errors"]
+    assert {e["pointer"] for e in errors} == {"/document_type", "/output", "/items", "/common"}
+    problem(post(jc, {**directives(1), "items": []}), 422, "validation_failed")
+    problem(post(jc, [1, 2]), 422, "validation_failed")
+
+
+def test_wrong_content_type_and_malformed_json(jc):
+    problem(jc.post("/api/v1/batches", data="x", content_type="text/plain"), 415,
+            "unsupported_media_type")
+    problem(jc.post("/api/v1/batches", data=b'{"items": [', content_type="application/json"),
+            400, "json_malformed")
+    problem(jc.post("/api/v1/batches", data=b"", content_type="application/json"), 400,
+            "json_empty")
+    problem(jc.post("/api/v1/batches", data=b"[" * 5000, content_type="application/json"),
+            400, "json_too_deep")
+
+
+def test_batch_size_and_request_size_limits(tmp_path):
+    from service import create_app
+
+    app = create_app({"DATA_DIR": str(tmp_path / "d"), "MAX_BATCH_ITEMS": 3,
+                      "MAX_REQUEST_BYTES": 200_000})
+    client = app.test_client()
+    try:
+        body = problem(post(client, directives(4)), 413, "batch_too_large")
+        assert "3" in body["detail"]
+        big = directives(1)
+        big["items"][0]["closing"] = "x" * 250_000
+        problem(post(client, big), 413, "payload_too_large")
+        assert client.get("/api/v1/batches").get_json() == []
+    finally:
+        app.extensions["thidua_jobs"].close()
+
+
+def test_idempotency_key(jc):
+    body = directives(2)
+    first = post(jc, body, {"Idempotency-Key": "lot-2026-01"})
+    again = post(jc, body, {"Idempotency-Key": "lot-2026-01"})
+    assert first.status_code == again.status_code == 202
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
+    other = post(jc, directives(3), {"Idempotency-Key": "lot-2026-01"})
+    assert first.get_json()["id"] in problem(other, 422, "idempotency_key_reused")["detail"]
+    fresh = post(jc, body, {"Idempotency-Key": '"lot-2026-02"'})
+    assert fresh.status_code == 202 and fresh.get_json()["id"] != first.get_json()["id"]
+    problem(post(jc, body, {"Idempotency-Key": "has space"}), 400, "idempotency_key_invalid")
+    problem(post(jc, body, {"Idempotency-Key": "k" * 256}), 400, "idempotency_key_invalid")
+    assert len(jc.get("/api/v1/batches").get_json()) == 2
+
+
+def test_concurrent_retries_with_one_key_make_one_job(jobs_app):
+    body = directives(2)
+    ids: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def submit() -> None:
+        client = jobs_app.test_client()
+        barrier.wait()
+        response = post(client, body, {"Idempotency-Key": "same-key"})
+        assert response.status_code == 202
+        ids.append(response.get_json()["id"])
+
+    threads = [threading.Thread(target=submit) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(ids) == 6 and len(set(ids)) == 1
+    assert len(jobs_app.test_client().get("/api/v1/batches").get_json()) == 1
+    jobs_dir = service(jobs_app).files.root
+    assert [p.name for p in jobs_dir.iterdir()] == [ids[0]]  # the losers left no files
+
+
+def queued_job(app, n: int = 4) -> str:
+    """A job stored but not started (the supervisor is not woken)."""
+    from service import registry
+    from service.bulk import prepare
+
+    body = directives(n)
+    doc_type = registry.get("directive")
+    items = prepare(doc_type, body["common"], body["items"])
+    return service(app).submit(doc_type, "pdf", items, start=False).job.id
+
+
+def test_unknown_batches_are_404(jc):
+    for path in ("/api/v1/batches/" + "0" * 32, "/api/v1/batches/../etc",
+                 "/api/v1/batches/not-an-id/result", "/api/v1/batches/" + "0" * 32 + "/result"):
+        assert jc.get(path).status_code == 404
+    problem(jc.get("/api/v1/batches/" + "0" * 32), 404, "batch_not_found")
+    problem(jc.post("/api/v1/batches/" + "1" * 32 + "/cancel"), 404, "batch_not_found")
+    problem(jc.get("/api/v1/batches?limit=0"), 422, "validation_failed")
+
+
+def test_result_is_409_until_the_job_has_succeeded(jobs_app, jc):
+    job_id = queued_job(jobs_app)
+    job = jc.get(f"/api/v1/batches/{job_id}").get_json()
+    assert job["status"] == "queued" and job["started_at"] is None
+    assert "queued" in problem(jc.get(f"/api/v1/batches/{job_id}/result"), 409,
+                               "batch_not_ready")["detail"]
+    store = service(jobs_app).store
+    from service.jobs.store import claimer_id
+
+    store.claim(job_id, 1, claimer_id(), lease_s=60, max_attempts=3)
+    assert jc.get(f"/api/v1/batches/{job_id}").get_json()["status"] == "running"
+    problem(jc.get(f"/api/v1/batches/{job_id}/result"), 409, "batch_not_ready")
+
+
+def test_cancel_a_queued_job(jobs_app, jc):
+    job_id = queued_job(jobs_app)
+    response = jc.post(f"/api/v1/batches/{job_id}/cancel")
+    assert response.status_code == 200
+    job = response.get_json()
+    assert job["status"] == "cancelled" and job["finished_at"] and job["done"] == 0
+    problem(jc.post(f"/api/v1/batches/{job_id}/cancel"), 409, "batch_finished")
+    problem(jc.get(f"/api/v1/batches/{job_id}/result"), 409, "batch_not_ready")
+    later = post(jc, directives(2)).get_json()  # runs after it in FIFO order
+    assert wait_until(jc, later["id"], finished)["status"] == "succeeded"
+    assert jc.get(f"/api/v1/batches/{job_id}").get_json()["done"] == 0
+    assert not list(service(jobs_app).files.job_dir(job_id).glob("chunk-*"))
+
+
+def test_cancel_a_running_job_stops_between_chunks(jobs_app, jc):
+    job = post(jc, directives(30)).get_json()  # 15 chunks of 2
+    running = wait_until(jc, job["id"], lambda j: j["done"] >= 2 or finished(j))
+    assert running["status"] == "running", running
+    cancelled = jc.post(f"/api/v1/batches/{job['id']}/cancel").get_json()
+    assert cancelled["status"] == "cancelled"
+    store = service(jobs_app).store
+    deadline = time.monotonic() + 60
+    while any(s.status == "running" for s in store.steps(job["id"])):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    after = jc.get(f"/api/v1/batches/{job['id']}").get_json()
+    assert after["status"] == "cancelled" and after["result_url"] is None
+    assert after["done"] < 30
+    statuses = [s.status for s in store.steps(job["id"])]
+    assert "pending" not in statuses and statuses.count("cancelled") >= 1
+    problem(jc.get(f"/api/v1/batches/{job['id']}/result"), 409, "batch_not_ready")
+
+
+def test_a_failed_job_reports_why(jobs_app, jc):
+    job_id = queued_job(jobs_app, 4)
+    service(jobs_app).files.input_path(job_id, 2).unlink()  # the input of chunk 2 is lost
+    service(jobs_app).supervisor.start()
+    service(jobs_app).supervisor.wake()
+    job = wait_until(jc, job_id, finished)
+    assert job["status"] == "failed" and job["result_url"] is None
+    assert job["failed"] == 2
+    assert job["errors"] == [{"code": "input_missing", "message": job["errors"][0]["message"]}]
+    assert "phần 2 (mục 3–4)" in job["errors"][0]["message"]
+    problem(jc.get(f"/api/v1/batches/{job_id}/result"), 409, "batch_not_ready")
+    problem(jc.post(f"/api/v1/batches/{job_id}/cancel"), 409, "batch_finished")
+
+
+def test_cleaned_up_results_are_410(jobs_app, jc):
+    from service.jobs.cleanup import cleanup
+
+    job = post(jc, directives(1)).get_json()
+    job = wait_until(jc, job["id"], finished)
+    assert job["status"] == "succeeded"
+    svc = service(jobs_app)
+    assert cleanup(svc.store, svc.files, ttl_hours=1).jobs == []  # not old enough
+    report = cleanup(svc.store, svc.files, ttl_hours=-1)
+    assert report.jobs == [job["id"]] and report.bytes_freed > 0
+    assert not svc.files.job_dir(job["id"]).exists()
+    after = jc.get(f"/api/v1/batches/{job['id']}").get_json()
+    assert after["status"] == "succeeded" and after["result_url"] is None
+    problem(jc.get(f"/api/v1/batches/{job['id']}/result"), 410, "batch_result_expired")
+
+
+def test_batches_are_in_the_openapi_document(jc):
+    paths = jc.get("/api/openapi.json").get_json()["paths"]
+    assert {"/api/v1/batches", "/api/v1/batches/{job_id}", "/api/v1/batches/{job_id}/result",
+            "/api/v1/batches/{job_id}/cancel"} <= set(paths)
+    assert "multipart/form-data" in paths["/api/v1/batches"]["post"]["requestBody"]["content"]
+
+
+# ---------------------------------------------------------------------------- multipart
+
+
+def certificate_common() -> dict:
+    return json.loads((__import__("pathlib").Path(__file__).parent.parent / "samples"
+                       / "certificate_batch.json").read_text(encoding="utf-8"))["common"]
+
+
+def multipart(client, data: dict, headers=None):
+    return client.post("/api/v1/batches", data=data, content_type="multipart/form-data",
+                       headers=headers or {})
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_multipart_csv_batch(jc):
+    csv = ("Họ và tên;Chức vụ;Đơn vị;Danh xưng\n"
+           "Nguyễn Văn An;Trưởng phòng;Phòng Tổng hợp;Ông\n\n"
+           "Trần Thị Bình;Chuyên viên;Văn phòng Sở;Bà\n"
+           "Lê Văn Cường;Chuyên viên;Phòng Kế hoạch;Ông\n").encode("utf-8-sig")
+    response = multipart(jc, {"document_type": "certificate", "output": "pdf",
+                              "common": json.dumps(certificate_common(), ensure_ascii=False),
+                              "file": (io.BytesIO(csv), "danh-sach.csv")})
+    assert response.status_code == 202, response.get_data(as_text=True)
+    job = wait_until(jc, response.get_json()["id"], finished)
+    assert job["status"] == "succeeded" and job["total"] == 3, job
+    pages = pdf_pages_text(download(jc, job["result_url"]).data)
+    assert len(pages) == 3
+    for page, name in zip(pages, ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"),
+                          strict=True):
+        assert name.upper() in page.upper()
+
+
+def test_multipart_xlsx_bad_rows_are_reported_with_row_numbers(jc):
+    raw = xlsx_bytes([["Họ và tên", "Chức vụ", "Đơn vị", "Danh xưng"],
+                      ["Nguyễn Văn An", "Trưởng phòng", "Phòng Tổng hợp", "Ông"],
+                      ["", "Chuyên viên", "Văn phòng Sở", "Bà"],
+                      ["Lê Văn Cường", "Chuyên viên", "Phòng Kế hoạch", "Ông"]])
+    response = multipart(jc, {"document_type": "certificate", "output": "zip-pdf",
+                              "common": json.dumps(certificate_common(), ensure_ascii=False),
+                              "file": (io.BytesIO(raw), "danh-sach.xlsx")})
+    errors = problem(response, 422, "validation_failed")["errors"]
+    assert {e.get("row") for e in errors} == {3}
+    assert jc.get("/api/v1/batches").get_json() == []
+
+
+def test_multipart_envelope_errors(jc):
+    errors = problem(multipart(jc, {"document_type": "certificate", "common": "{bad",
+                                    "surprise": "x"}), 422, "validation_failed")["errors"]
+    pointers = {e["pointer"] for e in errors}
+    assert {"/file", "/output", "/common", "/surprise"} <= pointers
+    exe = b"MZ\x90\x00" + b"\x00" * 200
+    response = multipart(jc, {"document_type": "certificate", "output": "pdf",
+                              "file": (io.BytesIO(exe), "danh-sach.xlsx")})
+    assert 400 <= response.status_code < 500 and response.mimetype == PROBLEM
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+    response = multipart(jc, {"document_type": "certificate", "output": "pdf",
+                              "file": (io.BytesIO(ole2), "cu.xls")})
+    assert 400 <= response.status_code < 500 and response.mimetype == PROBLEM
+
+
+def test_multipart_idempotency_and_size_limit(tmp_path):
+    from service import create_app
+
+    app = create_app({"DATA_DIR": str(tmp_path / "d"), "MAX_REQUEST_BYTES": 50_000,
+                      "MAX_BATCH_ITEMS": 2})
+    client = app.test_client()
+    try:
+        csv = "Họ và tên;Danh xưng\nNguyễn Văn An;Ông\nTrần Thị Bình;Bà\n".encode()
+
+        def form(data=csv):
+            return {"document_type": "certificate", "output": "pdf",
+                    "common": json.dumps(certificate_common(), ensure_ascii=False),
+                    "file": (io.BytesIO(data), "ds.csv")}
+
+        first = multipart(client, form(), {"Idempotency-Key": "xlsx-1"})
+        assert first.status_code == 202, first.get_data(as_text=True)
+        again = multipart(client, form(), {"Idempotency-Key": "xlsx-1"})
+        assert again.get_json()["id"] == first.get_json()["id"]
+        other = multipart(client, form(csv + "Lê Văn C;Ông\n".encode()),
+                          {"Idempotency-Key": "xlsx-1"})
+        problem(other, 422, "idempotency_key_reused")
+        three = multipart(client, form(csv + "Lê Văn C;Ông\n".encode()))
+        assert three.status_code == 413 and three.mimetype == PROBLEM
+        huge = multipart(client, form(b"x" * 60_000))
+        problem(huge, 413, "payload_too_large")
+    finally:
+        app.extensions["thidua_jobs"].close()
+
+
+def test_a_database_outage_is_a_503_not_a_500(jobs_app, jc):
+    from sqlalchemy import create_engine
+
+    store = service(jobs_app).store
+    unreachable = create_engine("postgresql+psycopg://postgres@127.0.0.1:1/none",
+                                connect_args={"connect_timeout": 2})
+    store.engine = store._writer = unreachable  # the database goes away under the service
+    try:
+        response = jc.get("/api/v1/batches/" + "a" * 32)
+        body = problem(response, 503, "jobs_unavailable")
+        assert response.headers["Retry-After"] == "10"
+        assert "postgres" not in json.dumps(body) and "127.0.0.1" not in json.dumps(body)
+        problem(post(jc, directives(1)), 503, "jobs_unavailable")
+    finally:
+        unreachable.dispose()

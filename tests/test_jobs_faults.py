@@ -1,0 +1,296 @@
+"""Crash tests with real processes: the service (``python -m service serve``) and Celery
+workers (``python -m service worker``) are started as subprocesses and killed with SIGKILL in
+the middle of a 2.000-certificate job. Whatever dies, the job finishes with exactly 2.000
+pages, each recipient once, in order, with its own register number — and the chunks that
+were finished before a crash are not rendered again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import ROOT
+from tests.support.processes import (
+    CeleryWorkerProcess,
+    ServiceProcess,
+    http_json,
+)
+
+pytest_plugins = ["tests.support.services"]
+
+COUNT = 2000
+FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng")
+MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc", "Xuân", "Thu")
+GIVEN = ("An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hiếu", "Hoa", "Hùng",
+         "Khánh", "Lan", "Long", "Mai", "Nam", "Phúc", "Quang", "Sơn", "Tâm")
+
+
+def recipients() -> list[dict]:
+    people = []
+    for given in GIVEN:
+        for middle in MIDDLE:
+            for family in FAMILY:
+                people.append({"honorific": "ba" if middle == "Thị" else "ong",
+                               "recipient_name": f"{family} {middle} {given}",
+                               "position": "Chuyên viên", "unit": "Sở Nội vụ tỉnh Quảng Trị"})
+    assert len(people) == COUNT and len({p["recipient_name"] for p in people}) == COUNT
+    return people
+
+
+def batch_body() -> dict:
+    sample = json.loads((ROOT / "samples" / "certificate_batch.json").read_text("utf-8"))
+    return {"document_type": "certificate", "output": "pdf", "common": sample["common"],
+            "items": recipients()}
+
+
+def submit(base: str) -> dict:
+    status, _, job = http_json(
+        "POST", base + "/api/v1/batches", json.dumps(batch_body(), ensure_ascii=False).encode(),
+        {"Content-Type": "application/json", "Idempotency-Key": "fault-test"})
+    assert status == 202, job
+    return job
+
+
+def job_status(base: str, job_id: str) -> dict:
+    status, _, job = http_json("GET", f"{base}/api/v1/batches/{job_id}")
+    assert status == 200, job
+    return job
+
+
+def wait_for(base: str, job_id: str, predicate, timeout: float = 300) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = job_status(base, job_id)
+        if predicate(job):
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+
+
+def finished(job: dict) -> bool:
+    return job["status"] in ("succeeded", "failed", "cancelled")
+
+
+def open_store(data_dir: Path, database_url: str = ""):
+    from service.jobs.db import database_url as effective
+    from service.jobs.store import JobStore
+
+    return JobStore(effective({"DATA_DIR": str(data_dir), "DATABASE_URL": database_url}))
+
+
+def running_step(store, job_id: str, among: list[int] | None = None, timeout: float = 60):
+    """A step that is being rendered right now (optionally by one of ``among``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for step in store.steps(job_id):
+            if step.status == "running" and step.kind == "render" and step.claimed_by:
+                pid = int(step.claimed_by.split("|")[1])
+                if (among is None or pid in among) and psutil.pid_exists(pid):
+                    return step, pid
+        time.sleep(0.01)
+    raise AssertionError("no chunk was running")
+
+
+def check_result(base: str, job: dict, tmp_path: Path) -> None:
+    """Exactly 2.000 pages; page i names recipient i with register number start + i."""
+    assert job["status"] == "succeeded", job
+    assert (job["total"], job["done"], job["failed"]) == (COUNT, COUNT, 0)
+    status, _, content = http_json("GET", base + job["result_url"])
+    assert status == 200
+    path = tmp_path / "result.pdf"
+    path.write_bytes(content)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          check=True, text=True).stdout
+    pages = text.split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()
+    assert len(pages) == COUNT
+    names = []
+    registers = []
+    for page in pages:
+        found = re.findall(r"^\s*(?:Ông|Bà) (\S+ \S+ \S+)\s*$", page, re.M)
+        assert len(found) == 1, page
+        names.append(found[0])
+        registers.append(int(re.search(r"Số sổ vàng: (\d+)", page).group(1)))
+    assert names == [r["recipient_name"] for r in recipients()]
+    start = batch_body()["common"]["register_start"]
+    assert registers == list(range(start, start + COUNT))
+
+
+def snapshot(store, job_id: str) -> dict[int, tuple]:
+    return {s.number: (s.status, s.attempts) for s in store.steps(job_id)}
+
+
+def assert_done_chunks_not_redone(before: dict[int, tuple], after: dict[int, tuple]) -> None:
+    """Chunks finished before the crash keep their single attempt: the job resumed from
+    them instead of rendering them again."""
+    done_before = [n for n, (status, _) in before.items() if status == "done"]
+    assert done_before, "the crash came before any chunk finished"
+    for number in done_before:
+        assert after[number] == ("done", 1), (number, after[number])
+    assert all(status == "done" for status, _ in after.values())
+
+
+# (the tests poll often; the per-client rate limit is not what they test)
+ENV = {"THIDUA_CHUNK_SIZE": "50", "THIDUA_JOB_WORKERS": "2",
+       "THIDUA_RATE_LIMIT_PER_MINUTE": "0"}
+
+
+# ---------------------------------------------------------------------------- embedded
+
+
+@pytest.mark.slow
+def test_embedded_worker_killed_mid_job(tmp_path):
+    data = tmp_path / "data"
+    service = ServiceProcess(data, ENV).start()
+    try:
+        job = submit(service.base)
+        wait_for(service.base, job["id"], lambda j: j["done"] >= 300 or finished(j))
+        store = open_store(data)
+        workers = service.pool_workers()
+        assert len(workers) == 2
+        step, pid = running_step(store, job["id"], workers)
+        os.kill(pid, signal.SIGKILL)
+        job = wait_for(service.base, job["id"], finished)
+        check_result(service.base, job, tmp_path)
+        after = snapshot(store, job["id"])
+        assert after[step.number] == ("done", 2)  # the killed chunk ran once more
+        assert sum(attempts for _, attempts in after.values()) == len(after) + 1
+        assert pid not in service.pool_workers()
+    finally:
+        service.stop()
+
+
+@pytest.mark.slow
+def test_whole_embedded_service_killed_and_restarted(tmp_path):
+    data = tmp_path / "data"
+    service = ServiceProcess(data, ENV).start()
+    try:
+        job = submit(service.base)
+        wait_for(service.base, job["id"], lambda j: j["done"] >= 400 or finished(j))
+        pids = service.kill()
+        assert len(pids) >= 3  # server, its worker, the pool
+        assert not any(psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"
+                       for p in pids)
+        store = open_store(data)
+        before = snapshot(store, job["id"])
+        assert store.get(job["id"]).status == "running"
+        assert any(status == "running" for status, _ in before.values())
+        service = ServiceProcess(data, ENV, port=service.port).start()
+        job = wait_for(service.base, job["id"], finished)
+        check_result(service.base, job, tmp_path)
+        assert_done_chunks_not_redone(before, snapshot(store, job["id"]))
+        retry = submit(service.base)  # the same Idempotency-Key after the crash: same job
+        assert retry["id"] == job["id"]
+    finally:
+        service.stop()
+
+
+# ---------------------------------------------------------------------------- Celery
+
+
+@pytest.fixture
+def celery_env(redis_url, queue_name, postgres_url):
+    return {**ENV, "THIDUA_BROKER_URL": redis_url, "THIDUA_JOB_QUEUE": queue_name,
+            "THIDUA_BROKER_KEY_PREFIX": f"{queue_name}:", "THIDUA_DATABASE_URL": postgres_url,
+            "THIDUA_CHUNK_TIME_LIMIT_S": "120", "THIDUA_BROKER_VISIBILITY_TIMEOUT_S": "300"}
+
+
+@contextlib.contextmanager
+def celery_cluster(data: Path, env: dict, workers: int = 2, port: int | None = None):
+    service = ServiceProcess(data, env, port=port).start()
+    started = [CeleryWorkerProcess(data, env, concurrency=1) for _ in range(workers)]
+    try:
+        for worker in started:
+            worker.start()
+        yield service, started
+    finally:
+        for worker in started:
+            worker.stop()
+        service.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_celery_worker_killed_mid_job(tmp_path, celery_env):
+    data = tmp_path / "data"
+    with celery_cluster(data, celery_env) as (service, workers):
+        job = submit(service.base)
+        wait_for(service.base, job["id"], lambda j: j["done"] >= 300 or finished(j))
+        store = open_store(data, celery_env["THIDUA_DATABASE_URL"])
+        children = [pid for w in workers for pid in w.children()]
+        step, pid = running_step(store, job["id"], children)
+        os.kill(pid, signal.SIGKILL)  # a pool process dies mid-chunk
+        job = wait_for(service.base, job["id"], finished)
+        check_result(service.base, job, tmp_path)
+        after = snapshot(store, job["id"])
+        assert after[step.number] == ("done", 2)
+        assert all(attempts == 1 for n, (_, attempts) in after.items() if n != step.number)
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_celery_everything_killed_and_restarted(tmp_path, celery_env):
+    """SIGKILL the service and both workers (their pools too), then start them again."""
+    data = tmp_path / "data"
+    with celery_cluster(data, celery_env) as (service, workers):
+        job = submit(service.base)
+        wait_for(service.base, job["id"], lambda j: j["done"] >= 400 or finished(j))
+        for worker in workers:
+            worker.kill()
+        service.kill()
+        port = service.port
+    store = open_store(data, celery_env["THIDUA_DATABASE_URL"])
+    before = snapshot(store, job["id"])
+    assert store.get(job["id"]).status == "running"
+    with celery_cluster(data, celery_env, port=port) as (service, _workers):
+        job = wait_for(service.base, job["id"], finished)
+        check_result(service.base, job, tmp_path)
+        assert_done_chunks_not_redone(before, snapshot(store, job["id"]))
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_celery_poison_chunk_fails_the_job_instead_of_looping(tmp_path, celery_env):
+    """Late acknowledgement + reject-on-worker-lost redeliver a chunk whose worker died;
+    the attempt counter in the database stops a chunk that kills every worker."""
+    env = {**celery_env, "THIDUA_CHUNK_SIZE": "100", "THIDUA_MAX_CHUNK_ATTEMPTS": "3"}
+    data = tmp_path / "data"
+    with celery_cluster(data, env) as (service, _workers):
+        status, _, job = http_json(
+            "POST", service.base + "/api/v1/batches",
+            json.dumps({**batch_body(), "items": recipients()[:400]}, ensure_ascii=False)
+            .encode(), {"Content-Type": "application/json"})
+        assert status == 202
+        store = open_store(data, env["THIDUA_DATABASE_URL"])
+        killed: list[int] = []
+        deadline = time.monotonic() + 240
+        while not finished(job_status(service.base, job["id"])):
+            assert time.monotonic() < deadline
+            step = store.steps(job["id"])[2]  # chunk 3 kills whoever runs it
+            if step.status == "running" and step.claimed_by:
+                pid = int(step.claimed_by.split("|")[1])
+                if pid not in killed:
+                    killed.append(pid)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+            time.sleep(0.005)
+        job = job_status(service.base, job["id"])
+        assert job["status"] == "failed", job
+        assert job["errors"][0]["code"] == "attempts_exhausted"
+        assert "phần 3 (mục 201–300)" in job["errors"][0]["message"]
+        assert len(killed) == 3
+        assert store.steps(job["id"])[2].attempts == 3

@@ -1,0 +1,287 @@
+"""The embedded runner with real worker processes: poison chunks, time limits, write errors,
+idempotent chunks, the cleanup command."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from service import config, registry
+from service.bulk import prepare
+from tests.conftest import ROOT, load_sample
+
+pytest_plugins = ["tests.support.services"]
+
+
+def settings(tmp_path: Path, **overrides) -> dict:
+    return config.load({"DATA_DIR": str(tmp_path / "data"), "LOG_LEVEL": "WARNING",
+                        "CHUNK_SIZE": 2, "JOB_WORKERS": 2, **overrides}, environ={})
+
+
+def directive_items(n: int):
+    doc_type = registry.get("directive")
+    items = [{"summary": f"Về phong trào thi đua đợt {i:03d}"} for i in range(n)]
+    return doc_type, prepare(doc_type, load_sample("directive"), items)
+
+
+def wait_finished(store, job_id: str, timeout: float = 180):
+    deadline = time.monotonic() + timeout
+    while True:
+        job = store.get(job_id)
+        if job.finished:
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def make_service():
+    from service.jobs.runner import JobService
+
+    made = []
+
+    def make(conf):
+        service = JobService(conf)
+        made.append(service)
+        return service
+
+    yield make
+    for service in made:
+        service.close()
+
+
+def test_a_chunk_that_keeps_killing_its_worker_fails_the_job(tmp_path, make_service):
+    service = make_service(settings(tmp_path, CHUNK_SIZE=10, MAX_CHUNK_ATTEMPTS=3))
+    doc_type, items = directive_items(40)
+    job_id = service.submit(doc_type, "pdf", items).job.id
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def poison() -> None:  # whichever process runs chunk 2 dies at once, every time
+        while not stop.is_set():
+            step = service.store.steps(job_id)[1]
+            if step.status == "running" and step.claimed_by:
+                pid = int(step.claimed_by.split("|")[1])
+                if pid not in killed:
+                    killed.append(pid)
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=poison)
+    killer.start()
+    try:
+        job = wait_finished(service.store, job_id)
+    finally:
+        stop.set()
+        killer.join()
+    assert job.status == "failed", job
+    assert job.error_code == "attempts_exhausted"
+    assert "phần 2 (mục 11–20)" in job.error_message and "3 lần" in job.error_message
+    assert "dừng đột ngột" in job.error_message
+    assert len(killed) == 3
+    steps = service.store.steps(job_id)
+    assert (steps[1].status, steps[1].attempts) == ("failed", 3)
+    assert job.failed == 10 and job.done == 10 * sum(s.status == "done" for s in steps)
+    assert all(s.status in ("done", "cancelled") for s in steps if s.number != 2)
+
+
+def test_a_chunk_over_its_time_limit_is_stopped_and_fails_after_its_attempts(
+        tmp_path, make_service):
+    service = make_service(settings(tmp_path, CHUNK_SIZE=60, JOB_WORKERS=1,
+                                    CHUNK_TIME_LIMIT_S=1, MAX_CHUNK_ATTEMPTS=2))
+    doc_type, items = directive_items(60)  # one chunk that takes seconds
+    job_id = service.submit(doc_type, "pdf", items).job.id
+    job = wait_finished(service.store, job_id)
+    assert job.status == "failed" and job.error_code == "attempts_exhausted"
+    assert "quá thời gian cho phép" in job.error_message
+    assert service.store.steps(job_id)[0].attempts == 2
+    assert not list(service.files.job_dir(job_id).glob("chunk-*"))
+
+
+def test_a_worker_killed_mid_chunk_costs_only_that_chunk(tmp_path, make_service):
+    service = make_service(settings(tmp_path, CHUNK_SIZE=5))
+    doc_type, items = directive_items(30)
+    job_id = service.submit(doc_type, "pdf", items).job.id
+    deadline = time.monotonic() + 60
+    victim = None
+    while victim is None:
+        assert time.monotonic() < deadline
+        running = [s for s in service.store.steps(job_id)
+                   if s.status == "running" and s.number > 1]
+        if running:
+            victim = running[0]
+        time.sleep(0.005)
+    os.kill(int(victim.claimed_by.split("|")[1]), signal.SIGKILL)
+    job = wait_finished(service.store, job_id)
+    assert job.status == "succeeded" and job.done == 30, job
+    attempts = {s.number: s.attempts for s in service.store.steps(job_id)}
+    assert attempts[victim.number] == 2
+    assert sorted(attempts.values()).count(1) == len(attempts) - 1
+    from tests.support.documents import pdf_pages_text
+
+    pages = pdf_pages_text(service.files.result_path(job_id, "pdf").read_bytes())
+    assert len(pages) == 60
+
+
+def test_a_chunk_run_again_is_recorded_once_and_yields_the_same_file(tmp_path):
+    from service.bulk import render_chunk, write_atomic
+    from service.jobs.execute import context_for, run_step
+    from service.jobs.runner import JobService
+    from service.jobs.store import claimer_id
+    from service.rendering import get_renderer
+
+    conf = settings(tmp_path)
+    service = JobService(conf, start_supervisor=False)
+    doc_type, items = directive_items(6)
+    job_id = service.submit(doc_type, "pdf", items, start=False).job.id
+    ctx = context_for(conf)
+    me = claimer_id()
+    # chunk 1, the normal way
+    step = ctx.store.claim(job_id, 1, me, lease_s=60, max_attempts=3).step
+    assert run_step(ctx, step) == "done"
+    first = ctx.files.chunk_path(job_id, 1, "pdf")
+    # chunk 2: a worker wrote its file, then died before recording it
+    step = ctx.store.claim(job_id, 2, "elsewhere|1|1.00", lease_s=60, max_attempts=3).step
+    path = ctx.files.chunk_path(job_id, 2, "pdf")
+    write_atomic(path, render_chunk(get_renderer(conf["TEMPLATES_DIR"]), doc_type,
+                                    items[2:4], "pdf"))
+    written = (path.read_bytes(), path.stat().st_mtime_ns)
+    ctx.store.renew([(job_id, 2)], "elsewhere|1|1.00", lease_s=-1)
+    assert ctx.store.reclaim_stale(max_attempts=3) == [(job_id, 2, "pending")]
+    step = ctx.store.claim(job_id, 2, me, lease_s=60, max_attempts=3).step
+    assert step.attempts == 2
+    assert run_step(ctx, step) == "done"
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == written  # found, not redone
+    # the same chunk rendered again from scratch gives the same bytes
+    assert render_chunk(get_renderer(conf["TEMPLATES_DIR"]), doc_type, items[2:4],
+                        "pdf") == written[0]
+    # a duplicate delivery of a finished chunk changes nothing
+    assert ctx.store.claim(job_id, 1, me, lease_s=60, max_attempts=3).outcome == "done"
+    assert ctx.store.finish_render(job_id, 1).counted is False
+    job = ctx.store.get(job_id)
+    assert (job.done, job.chunks_done) == (4, 2)
+    assert first.exists()
+
+
+def _fill_tmpfs(path: Path, size_kb: int) -> bool:
+    path.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs",
+                             str(path)], capture_output=True)
+    return result.returncode == 0
+
+
+def _assert_failed_cleanly(service, job_id: str, code: str) -> None:
+    job = service.store.get(job_id)
+    assert job.status == "failed", job
+    assert job.error_code == code
+    assert "không có tệp kết quả dở dang" in job.error_message
+    directory = service.files.job_dir(job_id)
+    assert not list(directory.glob("chunk-*")) and not list(directory.glob("result*"))
+    assert not list(directory.glob(".*.tmp"))  # no partial file left behind
+    assert all(s.status != "done" for s in service.store.steps(job_id))
+
+
+def test_disk_full_fails_the_job_with_a_clear_reason(tmp_path, make_service):
+    data = tmp_path / "full"
+    if not _fill_tmpfs(data, 256):
+        pytest.skip("mounting a small tmpfs needs root; the write-limit test covers this")
+    try:
+        conf = settings(tmp_path, DATA_DIR=str(data),
+                        DATABASE_URL=f"sqlite:///{tmp_path}/jobs.sqlite3")
+        service = make_service(conf)
+        doc_type, items = directive_items(6)
+        job_id = service.submit(doc_type, "pdf", items, start=False).job.id
+        free = os.statvfs(data)
+        filler_bytes = free.f_bavail * free.f_frsize - 16 * 1024  # leave 16 KB
+        (data / "filler").write_bytes(b"\0" * filler_bytes)
+        service.supervisor.start()
+        service.supervisor.wake()
+        wait_finished(service.store, job_id)
+        _assert_failed_cleanly(service, job_id, "storage_full")
+        assert "Hết dung lượng" in service.store.get(job_id).error_message
+    finally:
+        subprocess.run(["umount", "-l", str(data)], capture_output=True)
+
+
+WRITE_LIMIT_SCRIPT = r"""
+import json, resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (500_000, 500_000))  # workers inherit it
+from service import config, registry
+from service.bulk import prepare
+from service.jobs.runner import JobService
+conf = config.load(json.loads(sys.argv[1]), environ={})
+doc_type = registry.get("directive")
+common = json.load(open("samples/directive.json", encoding="utf-8"))
+items = prepare(doc_type, common, [{"summary": f"Về đợt {i}"} for i in range(20)])
+service = JobService(conf)
+job_id = service.submit(doc_type, "zip-docx", items).job.id  # one chunk of about 800 KB
+import time
+while not service.store.get(job_id).finished:
+    time.sleep(0.05)
+service.close()
+print(job_id)
+"""
+
+
+@pytest.mark.postgres
+def test_a_write_error_fails_the_job_and_records_nothing(tmp_path, postgres_url):
+    """Files over a size limit cannot be written (RLIMIT_FSIZE, inherited by the workers):
+    the job fails; nothing truncated is kept or counted. The database is PostgreSQL so that
+    the limit hits only the job files."""
+    from service.jobs.runner import JobService
+
+    conf = {"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": postgres_url,
+            "CHUNK_SIZE": 20, "JOB_WORKERS": 1, "LOG_LEVEL": "WARNING"}
+    result = subprocess.run([sys.executable, "-c", WRITE_LIMIT_SCRIPT, json.dumps(conf)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300,
+                            env={k: v for k, v in os.environ.items()
+                                 if not k.startswith("THIDUA_")})
+    assert result.returncode == 0, result.stderr[-3000:]
+    job_id = result.stdout.strip().splitlines()[-1]
+    service = JobService(config.load(conf, environ={}), start_supervisor=False)
+    _assert_failed_cleanly(service, job_id, "storage_full")
+
+
+def test_cleanup_command(tmp_path):
+    from click.testing import CliRunner
+
+    from service.cli import main
+    from service.jobs.runner import JobService
+
+    conf = settings(tmp_path)
+    service = JobService(conf, start_supervisor=False)
+    doc_type, items = directive_items(2)
+    job_id = service.submit(doc_type, "pdf", items, start=False).job.id
+    service.store.cancel(job_id)
+    orphan = service.files.root / ("e" * 32)
+    orphan.mkdir(parents=True)
+    (orphan / "input-000001.json").write_text("{}")
+    old = time.time() - 3 * 3600
+    os.utime(orphan, (old, old))
+    env = {"THIDUA_DATA_DIR": conf["DATA_DIR"]}
+    runner = CliRunner()
+    dry = runner.invoke(main, ["cleanup", "--dry-run", "--older-than-hours", "0"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert job_id in dry.output and service.files.job_dir(job_id).exists()
+    kept = runner.invoke(main, ["cleanup"], env=env)  # default 72 h: nothing is old enough
+    assert kept.exit_code == 0 and "0 lô" in kept.output and service.files.job_dir(
+        job_id).exists()
+    orphans = runner.invoke(main, ["cleanup", "--older-than-hours", "2"], env=env)
+    assert "0 lô, 1 thư mục mồ côi" in orphans.output and not orphan.exists()
+    assert service.files.job_dir(job_id).exists()
+    done = runner.invoke(main, ["cleanup", "--older-than-hours", "0"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "1 lô, 0 thư mục mồ côi" in done.output
+    assert not service.files.job_dir(job_id).exists()
+    assert service.store.get(job_id).files_removed_at is not None
+    again = runner.invoke(main, ["cleanup", "--older-than-hours", "0"], env=env)
+    assert "0 lô, 0 thư mục mồ côi" in again.output

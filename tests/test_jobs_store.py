@@ -1,0 +1,263 @@
+"""The job store on SQLite and on PostgreSQL: migrations, claims, counting, attempts."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from service.jobs.files import decode, encode
+from service.jobs.models import Base
+from service.jobs.store import (
+    IdempotencyConflict,
+    JobStore,
+    NotCancellable,
+    claimer_id,
+    claimer_is_dead,
+)
+
+pytest_plugins = ["tests.support.services"]
+
+DEAD = f"{socket.gethostname()}|999999|0.00"  # this host, a process that is not there
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/jobs.sqlite3"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        from service.jobs.db import database_url
+
+        url = database_url({"DATABASE_URL": url})
+    return JobStore(url)
+
+
+def make_job(store, job_id="a" * 32, sizes=(3, 3, 2), **kw):
+    spans, start = [], 0
+    for size in sizes:
+        spans.append(range(start, start + size))
+        start += size
+    return store.create_job(job_id, document_type="directive", output="pdf", spans=spans,
+                            chunk_size=max(sizes), **kw)
+
+
+def test_models_and_migration_agree(store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from service.jobs import db
+
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+                                Base.metadata)
+    assert diff == []
+    head = ScriptDirectory.from_config(db.alembic_config()).get_current_head()
+    assert db.current_revision(store.engine) == head
+    db.upgrade(store.engine)  # a second start is a no-op
+    assert db.current_revision(store.engine) == head
+
+
+def test_create_job_with_render_steps_and_a_merge_step(store):
+    job = make_job(store, owner=None)
+    assert (job.status, job.total, job.done, job.failed, job.chunk_count) == (
+        "queued", 8, 0, 0, 3)
+    assert job.created_at.tzinfo is not None and job.started_at is None
+    steps = store.steps(job.id)
+    assert [(s.number, s.kind, s.start, s.stop, s.status) for s in steps] == [
+        (1, "render", 0, 3, "pending"), (2, "render", 3, 6, "pending"),
+        (3, "render", 6, 8, "pending"), (4, "merge", 0, 8, "pending")]
+
+
+def test_idempotency_key_is_unique_per_owner(store):
+    make_job(store, "a" * 32, idempotency_key="k1", request_hash="h1")
+    with pytest.raises(IdempotencyConflict) as conflict:
+        make_job(store, "b" * 32, idempotency_key="k1", request_hash="h2")
+    assert conflict.value.existing.id == "a" * 32
+    assert conflict.value.existing.request_hash == "h1"
+    other = make_job(store, "c" * 32, idempotency_key="k1", owner="someone-else")
+    assert other.id == "c" * 32
+    assert store.find_by_idempotency_key(None, "k1").id == "a" * 32
+    assert store.find_by_idempotency_key("someone-else", "k1").id == "c" * 32
+    assert store.get("b" * 32) is None
+
+
+def test_claim_is_exclusive_and_counts_an_attempt(store):
+    job = make_job(store)
+    me = claimer_id()
+    first = store.claim(job.id, 1, me, lease_s=60, max_attempts=3)
+    assert first.outcome == "claimed" and first.step.attempts == 1
+    assert store.get(job.id).status == "running"
+    assert store.get(job.id).started_at is not None
+    assert store.claim(job.id, 1, "elsewhere|1|1.00", lease_s=60, max_attempts=3).outcome \
+        == "busy"
+    nxt = store.claim_next("elsewhere|1|1.00", lease_s=60, max_attempts=3)
+    assert (nxt.job_id, nxt.number) == (job.id, 2)
+    assert store.claim(job.id, 4, me, lease_s=60, max_attempts=3).outcome == "not_ready"
+
+
+def test_concurrent_claims_have_one_winner(store):
+    job = make_job(store)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def claim(n: int) -> None:
+        barrier.wait()
+        outcomes.append(store.claim(job.id, 1, f"host{n}|{n}|1.00", lease_s=60,
+                                    max_attempts=3, is_dead=lambda c: False).outcome)
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["busy"] * 7 + ["claimed"]
+    assert store.steps(job.id)[0].attempts == 1
+
+
+def test_a_step_finished_twice_is_counted_once(store):
+    job = make_job(store)
+    store.claim(job.id, 1, claimer_id(), lease_s=60, max_attempts=3)
+    first = store.finish_render(job.id, 1)
+    again = store.finish_render(job.id, 1)
+    assert (first.counted, again.counted) == (True, False)
+    view = store.get(job.id)
+    assert (view.done, view.chunks_done) == (3, 1)
+    assert store.claim(job.id, 1, claimer_id(), lease_s=60, max_attempts=3).outcome == "done"
+
+
+def test_merge_runs_once_every_chunk_is_done(store):
+    job = make_job(store)
+    me = claimer_id()
+    results = []
+    for number in (1, 2, 3):
+        store.claim(job.id, number, me, lease_s=60, max_attempts=3)
+        results.append(store.finish_render(job.id, number).merge_ready)
+    assert results == [False, False, True]
+    merge = store.claim_next(me, lease_s=60, max_attempts=3)
+    assert (merge.kind, merge.number) == ("merge", 4)
+    assert store.finish_merge(job.id, 4, 1234) is True
+    assert store.finish_merge(job.id, 4, 1234) is False
+    view = store.get(job.id)
+    assert (view.status, view.done, view.result_bytes) == ("succeeded", 8, 1234)
+    assert view.finished_at >= view.started_at
+
+
+def test_dead_claimers_are_released_until_attempts_run_out(store):
+    job = make_job(store)
+    for attempt in (1, 2, 3):
+        claim = store.claim(job.id, 2, DEAD, lease_s=60, max_attempts=3)
+        assert claim.outcome == "claimed" and claim.step.attempts == attempt
+        released = store.reclaim_stale(max_attempts=3)
+        assert released == [(job.id, 2, "pending" if attempt < 3 else "failed")]
+    view = store.get(job.id)
+    assert view.status == "failed" and view.failed == 3
+    assert view.error_code == "attempts_exhausted"
+    assert "phần 2 (mục 4–6)" in view.error_message and "3 lần" in view.error_message
+    assert view.errors[0]["code"] == "attempts_exhausted"
+    assert {s.status for s in store.steps(job.id) if s.number != 2} == {"cancelled"}
+    assert store.claim(job.id, 1, claimer_id(), lease_s=60, max_attempts=3).outcome == \
+        "inactive"
+
+
+def test_a_redelivered_message_cannot_loop(store):
+    """Celery path: a redelivery after the worker died claims the step again; once the
+    step has used its attempts, the next delivery fails the job instead of running."""
+    job = make_job(store)
+    for _ in range(3):
+        assert store.claim(job.id, 1, DEAD, lease_s=60, max_attempts=3).outcome == "claimed"
+    assert store.claim(job.id, 1, DEAD, lease_s=60, max_attempts=3).outcome == "exhausted"
+    assert store.get(job.id).status == "failed"
+
+
+def test_leases_of_other_hosts_expire(store):
+    job = make_job(store)
+    other = "another-host|4242|1.00"
+    store.claim(job.id, 1, other, lease_s=3600, max_attempts=3)
+    assert not claimer_is_dead(other)  # another host: only its lease can tell
+    assert store.reclaim_stale(max_attempts=3) == []
+    store.renew([(job.id, 1)], other, lease_s=-1)
+    assert store.reclaim_stale(max_attempts=3) == [(job.id, 1, "pending")]
+    step = store.steps(job.id)[0]
+    assert (step.status, step.attempts, step.claimed_by) == ("pending", 1, None)
+
+
+def test_release_with_refund_gives_the_attempt_back(store):
+    job = make_job(store)
+    me = claimer_id()
+    store.claim(job.id, 1, me, lease_s=60, max_attempts=3)
+    assert store.release(job.id, 1, me, "shutdown", max_attempts=3, refund=True) == "pending"
+    assert store.steps(job.id)[0].attempts == 0
+
+
+def test_cancel(store):
+    job = make_job(store)
+    cancelled = store.cancel(job.id)
+    assert cancelled.status == "cancelled" and cancelled.finished_at is not None
+    assert {s.status for s in store.steps(job.id)} == {"cancelled"}
+    with pytest.raises(NotCancellable):
+        store.cancel(job.id)
+    assert store.claim_next(claimer_id(), lease_s=60, max_attempts=3) is None
+    assert store.cancel("f" * 32) is None
+
+
+def test_to_enqueue_sends_each_step_once(store):
+    job = make_job(store)
+    first = store.to_enqueue(requeue_after_s=3600)
+    assert first == [(job.id, 1), (job.id, 2), (job.id, 3)]
+    assert store.to_enqueue(requeue_after_s=3600) == []
+    assert store.to_enqueue(requeue_after_s=-1) == first  # a message presumed lost
+    store.forget_enqueued([(job.id, 2)])
+    assert store.to_enqueue(requeue_after_s=3600) == [(job.id, 2)]
+    me = claimer_id()
+    for number in (1, 2, 3):
+        store.claim(job.id, number, me, lease_s=60, max_attempts=3)
+        store.finish_render(job.id, number)
+    assert store.mark_enqueued(job.id, 4) is True
+    assert store.mark_enqueued(job.id, 4) is False
+    assert store.to_enqueue(requeue_after_s=3600) == []
+
+
+def test_expired_and_files_removed(store):
+    job = make_job(store)
+    store.cancel(job.id)
+    from datetime import UTC, timedelta
+
+    later = datetime.now(UTC) + timedelta(hours=1)
+    assert [j.id for j in store.expired(later)] == [job.id]
+    assert store.expired(datetime.now(UTC) - timedelta(hours=1)) == []
+    store.mark_files_removed(job.id)
+    assert store.expired(later) == []
+    assert store.get(job.id).files_removed_at is not None
+
+
+def test_list_jobs_newest_first(store):
+    make_job(store, "a" * 32)
+    make_job(store, "b" * 32)
+    assert [j.id for j in store.list_jobs(limit=10)] == ["b" * 32, "a" * 32]
+    assert [j.id for j in store.list_jobs(limit=1)] == ["b" * 32]
+
+
+def test_claimer_identity():
+    me = claimer_id()
+    assert not claimer_is_dead(me)
+    assert claimer_is_dead(DEAD)
+    assert claimer_is_dead(None) and claimer_is_dead("garbage")
+
+
+def test_validated_payloads_round_trip_exactly():
+    value = {"date": date(2026, 1, 15), "amount": Decimal("1870000.50"), "n": 3, "x": 0.1,
+             "none": None, "flag": True, "list": [date(2020, 1, 1), {"nested": "Ừ"}],
+             "tuple": (1, "a"), "__t": "a user field that looks like a tag",
+             "stamp": datetime(2026, 1, 15, 8, 30)}
+    import json
+
+    restored = decode(json.loads(json.dumps(encode(value))))
+    assert restored == value
+    assert type(restored["amount"]) is Decimal and type(restored["date"]) is date
+    with pytest.raises(TypeError):
+        encode({"bad": object()})

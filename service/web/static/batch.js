@@ -1,0 +1,334 @@
+// The batch page: a list file (CSV/XLSX) + common fields → POST /api/v1/batches; every
+// problem row is listed before anything runs; then the job's progress, its result and the
+// recent jobs, all through the batches API.
+
+import { buildForm, h } from "./form.js";
+import { apiGet, apiPost, apiRoot, busy, formatTime, hide, networkProblem, notify, readProblem } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+const data = JSON.parse($("batch-data").textContent);
+const details = new Map([[data.detail.id, data.detail]]);
+const typeSelect = $("batch-type");
+const fileInput = $("batch-file");
+const submitButton = $("btn-submit");
+const submitStatus = $("submit-status");
+const problemsBox = $("problems");
+const jobBox = $("job");
+const STATUS = {
+  queued: { icon: "…", label: "Đang chờ đến lượt" },
+  running: { icon: "⏳", label: "Đang tạo văn bản" },
+  succeeded: { icon: "✓", label: "Hoàn thành" },
+  failed: { icon: "✕", label: "Lỗi, lô không hoàn thành" },
+  cancelled: { icon: "■", label: "Đã dừng" },
+};
+const OUTPUT_SHORT = { pdf: "PDF gộp", "zip-pdf": "ZIP các tệp PDF", "zip-docx": "ZIP các tệp Word" };
+const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
+
+let detail = data.detail;
+let common = null;
+let fileError = null;
+let pollTimer = null;
+let currentJob = null;
+
+const typeTitle = (id) => {
+  const option = [...typeSelect.options].find((o) => o.value === id);
+  return option ? option.textContent : id;
+};
+
+/** The type's schema plus the batch-only common fields (x: batch_common, or the example's). */
+function commonSchema(d) {
+  const schema = JSON.parse(JSON.stringify(d.schema));
+  const extra = (d.batch_common && d.batch_common.properties) || {};
+  const exampleCommon = (d.batch_example && d.batch_example.common) || {};
+  for (const [key, value] of Object.entries(exampleCommon)) {
+    if (!(key in schema.properties) && !(key in extra)) {
+      extra[key] = { type: typeof value === "number" ? ["integer", "string", "null"] : ["string", "null"] };
+    }
+  }
+  Object.assign(schema.properties, extra);
+  return schema; // every field optional here (optionalAll); "required" only shapes the layout
+}
+
+function setupType(d) {
+  detail = d;
+  const columns = (d.batch_columns || []).filter((c) => c in d.schema.properties);
+  common = buildForm($("common-root"), commonSchema(d), {
+    idPrefix: "c",
+    optionalAll: true,
+    collapse: columns,
+    collapseTitle: "Các cột của danh sách — chỉ điền nếu giống nhau cho mọi dòng",
+    collapseHelp: "Những trường này thường ghi riêng cho từng dòng trong tệp. Điền ở đây thì dùng cho các dòng để trống ô đó.",
+  });
+  common.reset();
+  const link = $("template-link");
+  link.href = link.dataset.pattern.replace("__type__", encodeURIComponent(d.id));
+  $("btn-common-sample").disabled = !(d.batch_example && d.batch_example.common);
+  const formats = new Set(d.formats || []);
+  let checked = null;
+  for (const choice of document.querySelectorAll("#output-field .choice")) {
+    const available = formats.has(choice.dataset.format);
+    choice.hidden = !available;
+    const radio = choice.querySelector("input");
+    radio.disabled = !available;
+    if (available && radio.checked) checked = radio;
+  }
+  if (!checked) {
+    const first = document.querySelector("#output-field .choice:not([hidden]) input");
+    if (first) first.checked = true;
+  }
+  clearProblems();
+  const url = new URL(window.location.href);
+  url.searchParams.set("loai", d.id);
+  window.history.replaceState(null, "", url);
+}
+
+typeSelect.addEventListener("change", async () => {
+  const id = typeSelect.value;
+  try {
+    if (!details.has(id)) details.set(id, await apiGet(`${apiRoot()}/document-types/${encodeURIComponent(id)}`));
+    setupType(details.get(id));
+    submitStatus.textContent = `Đã chọn: ${typeTitle(id)}.`;
+  } catch (problem) {
+    showProblems(problem && problem.title ? problem : networkProblem());
+  }
+});
+
+$("btn-common-sample").addEventListener("click", () => {
+  const sample = detail.batch_example && detail.batch_example.common;
+  if (!sample) return;
+  if (common.dirty && !window.confirm("Dữ liệu mẫu sẽ thay thông tin chung đang nhập. Tiếp tục?")) return;
+  common.set(sample);
+  submitStatus.textContent = "Đã điền thông tin chung mẫu. Hãy sửa lại theo quyết định của đơn vị.";
+});
+
+$("btn-common-clear").addEventListener("click", () => {
+  if (common.dirty && !window.confirm("Xóa trắng thông tin chung?")) return;
+  common.reset();
+});
+
+fileInput.addEventListener("change", () => {
+  const file = fileInput.files && fileInput.files[0];
+  $("batch-file-name").textContent = file ? file.name : "Chưa chọn tệp nào";
+  setFileError(null);
+});
+
+// ------------------------------------------------------------------------------ problems
+
+function setFileError(message) {
+  const field = $("file-field");
+  if (fileError) fileError.remove();
+  fileError = null;
+  field.classList.remove("has-error");
+  fileInput.removeAttribute("aria-invalid");
+  fileInput.setAttribute("aria-describedby", "batch-file-help");
+  if (!message) return;
+  fileError = h("p", { class: "field-error", id: "batch-file-err" },
+    h("span", { class: "field-error__icon", "aria-hidden": "true", text: "⚠" }),
+    h("span", { class: "visually-hidden", text: "Lỗi: " }), message);
+  fileInput.parentElement.before(fileError);
+  field.classList.add("has-error");
+  fileInput.setAttribute("aria-invalid", "true");
+  fileInput.setAttribute("aria-describedby", "batch-file-help batch-file-err");
+}
+
+function clearProblems() {
+  problemsBox.hidden = true;
+  $("problems-body").replaceChildren();
+  setFileError(null);
+  if (common) common.clearErrors();
+}
+
+function columnTitle(err) {
+  const tokens = (err.pointer || "").split("/").slice(3);
+  const byPointer = tokens.length ? common.titleOf(tokens.join(".")) : null;
+  if (byPointer) return byPointer;
+  if (err.column) return common.titleOf(err.column) || err.column;
+  return "—";
+}
+
+function showProblems(problem) {
+  clearProblems();
+  const errors = problem.errors || [];
+  const commonErrors = errors.filter((e) => (e.pointer || "").startsWith("/common"));
+  const fileErrors = errors.filter((e) => ["/file", "/document_type", "/output"].includes(e.pointer));
+  const rows = errors.filter((e) => !commonErrors.includes(e) && !fileErrors.includes(e));
+  if (commonErrors.length) common.showErrors(commonErrors, "/common");
+  if (fileErrors.length) setFileError(fileErrors.map((e) => e.message).join(" "));
+  const rowNumber = (e) => {
+    if (Number.isInteger(e.row)) return e.row;
+    const item = /^\/items\/(\d+)/.exec(e.pointer || "");
+    return item ? Number(item[1]) + 1 : null;
+  };
+  rows.sort((a, b) => (rowNumber(a) ?? -1) - (rowNumber(b) ?? -1));
+  const body = $("problems-body");
+  for (const err of rows) {
+    const where = Number.isInteger(err.row) ? String(err.row)
+      : rowNumber(err) !== null ? `mục ${rowNumber(err)}` : "—";
+    body.append(h("tr", {}, h("td", { class: "num", "data-label": "Dòng", text: where }),
+      h("td", { "data-label": "Cột", text: columnTitle(err) }), h("td", { "data-label": "Lỗi", text: err.message })));
+  }
+  $("problems-table").hidden = rows.length === 0;
+  const badRows = new Set(rows.map(rowNumber).filter((n) => n !== null));
+  const summary = [];
+  if (badRows.size) summary.push(`${badRows.size} dòng có lỗi (${rows.length} lỗi).`);
+  else if (problem.detail) summary.push(problem.detail);
+  if (commonErrors.length) summary.push(`${commonErrors.length} lỗi ở phần thông tin chung (bước 2), ghi ngay cạnh ô cần sửa.`);
+  if (fileErrors.length) summary.push("Xem lỗi ở ô chọn tệp (bước 1).");
+  summary.push("Sửa trong tệp, lưu lại, chọn lại tệp rồi bấm nút lần nữa.");
+  $("problems-title").lastChild.textContent = errors.length
+    ? " Danh sách có lỗi — chưa tạo văn bản nào"
+    : ` ${problem.title}`;
+  $("problems-detail").textContent = summary.join(" ");
+  problemsBox.hidden = false;
+  problemsBox.focus();
+}
+
+// ------------------------------------------------------------------------------ submit
+
+$("batch-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  busy([submitButton], submit);
+});
+
+async function submit() {
+  clearProblems();
+  const file = fileInput.files && fileInput.files[0];
+  if (!file) {
+    setFileError("Hãy chọn tệp danh sách (XLSX hoặc CSV).");
+    fileInput.focus();
+    submitStatus.textContent = "Chưa chọn tệp danh sách.";
+    return;
+  }
+  let bytes;
+  try {
+    bytes = await file.arrayBuffer(); // a file changed on disk since it was chosen fails here
+  } catch {
+    setFileError("Không đọc được tệp (có thể tệp đã được sửa sau khi chọn). Hãy chọn lại tệp.");
+    fileInput.focus();
+    return;
+  }
+  const output = document.querySelector('#output-field input[name="output"]:checked');
+  const body = new FormData();
+  body.append("document_type", detail.id);
+  body.append("output", output ? output.value : "pdf");
+  body.append("common", JSON.stringify(common.value()));
+  body.append("file", new Blob([bytes], { type: file.type || "application/octet-stream" }), file.name);
+  submitStatus.textContent = "Đang kiểm tra danh sách…";
+  let response;
+  try {
+    response = await apiPost(`${apiRoot()}/batches`, body);
+  } catch {
+    submitStatus.textContent = "";
+    showProblems(networkProblem());
+    return;
+  }
+  if (response.status === 202) {
+    const job = await response.json();
+    submitStatus.textContent = `Danh sách hợp lệ: ${job.total} văn bản. Lô đã bắt đầu.`;
+    startJob(job);
+    return;
+  }
+  const problem = await readProblem(response);
+  submitStatus.textContent = "Danh sách chưa hợp lệ, chưa tạo văn bản nào.";
+  showProblems(problem);
+}
+
+// ------------------------------------------------------------------------------ job
+
+function percentOf(job) {
+  if (job.status === "succeeded") return 100;
+  return job.total ? Math.floor((job.done * 100) / job.total) : 0;
+}
+
+function renderJob(job) {
+  const state = STATUS[job.status] || { icon: "", label: job.status };
+  const progress = $("job-progress");
+  progress.max = Math.max(job.total, 1);
+  progress.value = job.status === "succeeded" ? Math.max(job.total, 1) : Math.min(job.done, job.total);
+  const percent = percentOf(job);
+  $("job-percent").textContent = `${percent} %`;
+  progress.setAttribute("aria-valuetext", `${percent} %`);
+  $("job-title").textContent = `Lô ${typeTitle(job.document_type)} — ${OUTPUT_SHORT[job.output] || job.output}`;
+  $("job-status").replaceChildren(h("span", { class: `badge badge--${job.status}` },
+    h("span", { "aria-hidden": "true", text: state.icon }), state.label));
+  const counts = [`Đã tạo ${job.done}/${job.total} văn bản`];
+  if (job.failed) counts.push(`lỗi ${job.failed}`);
+  counts.push(`gửi lúc ${formatTime(job.created_at)}`);
+  $("job-counts").textContent = `${counts.join(", ")}.`;
+  const download = $("job-download");
+  download.hidden = !job.result_url;
+  if (job.result_url) download.href = job.result_url;
+  $("btn-cancel").hidden = FINISHED.has(job.status);
+  $("job-errors").replaceChildren(...(job.errors || []).map((e) =>
+    h("li", { text: (e && e.message) || (typeof e === "string" ? e : JSON.stringify(e)) })));
+}
+
+function startJob(job, focus = true) {
+  currentJob = job.id;
+  jobBox.hidden = false;
+  renderJob(job);
+  if (focus) jobBox.focus();
+  window.clearTimeout(pollTimer);
+  pollTimer = window.setTimeout(poll, 700);
+  refreshRecent();
+}
+
+async function poll() {
+  const id = currentJob;
+  try {
+    const job = await apiGet(`${apiRoot()}/batches/${encodeURIComponent(id)}`);
+    if (id !== currentJob) return;
+    renderJob(job);
+    if (FINISHED.has(job.status)) {
+      refreshRecent();
+      return;
+    }
+  } catch {
+    $("job-counts").textContent = "Mất kết nối tạm thời; đang thử lại…";
+  }
+  pollTimer = window.setTimeout(poll, 1000);
+}
+
+$("btn-cancel").addEventListener("click", async () => {
+  if (!currentJob) return;
+  const response = await apiPost(`${apiRoot()}/batches/${encodeURIComponent(currentJob)}/cancel`, {});
+  if (response.ok) renderJob(await response.json());
+  else {
+    const problem = await readProblem(response);
+    $("job-counts").textContent = `${problem.title}. ${problem.detail}`;
+  }
+});
+
+// ------------------------------------------------------------------------------ recent jobs
+
+async function refreshRecent() {
+  let jobs;
+  try {
+    jobs = await apiGet(`${apiRoot()}/batches?limit=10`);
+  } catch {
+    return;
+  }
+  const body = $("recent-body");
+  body.replaceChildren();
+  for (const job of jobs) {
+    const state = STATUS[job.status] || { icon: "", label: job.status };
+    const when = formatTime(job.created_at);
+    const file = job.result_url
+      ? h("a", { href: job.result_url, download: "", text: "Tải về", "aria-label": `Tải kết quả lô gửi lúc ${when}` })
+      : h("span", { class: "help", text: "—" });
+    body.append(h("tr", {},
+      h("td", { class: "num", "data-label": "Gửi lúc", text: when }),
+      h("td", { "data-label": "Loại văn bản", text: typeTitle(job.document_type) }),
+      h("td", { "data-label": "Kết quả", text: OUTPUT_SHORT[job.output] || job.output }),
+      h("td", { "data-label": "Trạng thái" }, h("span", { class: `badge badge--${job.status}` },
+        h("span", { "aria-hidden": "true", text: state.icon }), state.label)),
+      h("td", { class: "num", "data-label": "Tiến độ", text: `${job.done}/${job.total}` }),
+      h("td", { "data-label": "Tệp" }, file)));
+  }
+  $("recent-table").hidden = jobs.length === 0;
+  $("recent-empty").hidden = jobs.length > 0;
+  if (!currentJob && jobs.length && !FINISHED.has(jobs[0].status)) startJob(jobs[0], false);
+}
+
+setupType(detail);
+refreshRecent();

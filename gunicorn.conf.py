@@ -1,0 +1,15 @@
+"""Production gunicorn settings: `gunicorn -c gunicorn.conf.py "service:create_app()"`."""
+
+import os
+
+bind = f"{os.environ.get('THIDUA_HOST', '127.0.0.1')}:{os.environ.get('THIDUA_PORT', '8000')}"
+workers = int(os.environ.get("THIDUA_GUNICORN_WORKERS", "2"))
+worker_class = "gthread"
+threads = 4
+timeout = int(os.environ.get("THIDUA_RENDER_TIMEOUT_S", "120"))
+graceful_timeout = 30
+max_requests = 2000          # recycle workers: bounds slow native-memory growth
+max_requests_jitter = 200
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190

@@ -1,0 +1,205 @@
+"""Strict schema base and the fields every document schema uses.
+
+Every error message is a :class:`Msg`: a Vietnamese sentence that also carries a stable
+machine ``code``, so the API can report ``{pointer, code, message}`` for each problem.
+Text fields run the input-hygiene rules of :mod:`service.vn` (NFC, no control, bidi or
+invisible characters, no legacy TCVN3/VNI text) and check lengths after normalisation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+
+
+class Msg(str):
+    """An error message with a stable machine code."""
+
+    code: str
+
+    def __new__(cls, code: str, message: str) -> Msg:
+        obj = super().__new__(cls, message)
+        obj.code = code
+        return obj
+
+    def format(self, *args: Any, **kwargs: Any) -> Msg:  # keep the code through str.format
+        return Msg(self.code, str.format(self, *args, **kwargs))
+
+
+REQUIRED = Msg("required", "Trường này là bắt buộc.")
+NULL = Msg("null", "Trường này không được để trống (null).")
+UNKNOWN = Msg("unknown_field", "Trường này không có trong mẫu văn bản; hãy xóa hoặc sửa tên trường.")
+TYPE_OBJECT = Msg("invalid_type", "Giá trị phải là một đối tượng JSON.")
+
+COMMON_MESSAGES = {"required": REQUIRED, "null": NULL,
+                   "validator_failed": Msg("invalid", "Giá trị không hợp lệ.")}
+
+
+class StrictSchema(Schema):
+    """Unknown fields are errors; messages are Vietnamese with codes."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": UNKNOWN, "type": TYPE_OBJECT}
+
+
+def _check_length(value: str, min_length: int, max_length: int) -> None:
+    if len(value) < min_length:
+        raise ValidationError(Msg("too_short", f"Cần ít nhất {min_length} ký tự."))
+    if len(value) > max_length:
+        raise ValidationError(Msg("too_long", f"Tối đa {max_length} ký tự (hiện có {len(value)})."))
+
+
+class Text(fields.Field):
+    """Vietnamese text: NFC, hygiene-checked, outer whitespace stripped, length-bounded."""
+
+    default_error_messages = {
+        **COMMON_MESSAGES,
+        "invalid": Msg("invalid_type", "Giá trị phải là chuỗi văn bản."),
+    }
+
+    def __init__(self, *, max_length: int = 500, min_length: int = 1, multiline: bool = False,
+                 pattern: str | None = None, pattern_message: str | None = None,
+                 choices: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_length = max_length
+        self.min_length = min_length
+        self.multiline = multiline
+        self.pattern = re.compile(pattern) if pattern else None
+        self.pattern_message = pattern_message or "Giá trị không đúng định dạng."
+        self.choices = choices
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        from service.vn import TextError, check_text
+
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        if self.multiline:
+            value = value.replace("\r\n", "\n")
+        try:
+            text = check_text(value, multiline=self.multiline, field=attr)
+        except TextError as exc:
+            raise ValidationError(Msg(exc.code, exc.message)) from None
+        text = text.strip()
+        _check_length(text, self.min_length, self.max_length)
+        if self.pattern is not None and not self.pattern.fullmatch(text):
+            raise ValidationError(Msg("invalid_format", self.pattern_message))
+        if self.choices is not None and text not in self.choices:
+            raise ValidationError(Msg("invalid_choice",
+                                      "Chỉ nhận một trong các giá trị: " + ", ".join(self.choices)))
+        return text
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class Abbreviation(Text):
+    """An agency or unit abbreviation as used in a document symbol (``UBND``, ``STTTT``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        super().__init__(
+            pattern=r"[A-ZĐ][A-ZĐ0-9&]*",
+            pattern_message="Viết hoa, không dấu cách, chỉ gồm chữ cái in hoa, chữ số và &"
+                            " (ví dụ: UBND, STTTT, BTTTT, TĐKT).",
+            **kwargs)
+
+
+class StrictInt(fields.Field):
+    """A JSON integer (not a float, string or boolean) within bounds."""
+
+    default_error_messages = {**COMMON_MESSAGES,
+                              "invalid": Msg("invalid_type", "Giá trị phải là số nguyên.")}
+
+    def __init__(self, *, minimum: int = 0, maximum: int = 10**15, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        if not self.minimum <= value <= self.maximum:
+            raise ValidationError(Msg("out_of_range",
+                                      f"Giá trị phải từ {self.minimum} đến {self.maximum}."))
+        return value
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class IsoDate(fields.Field):
+    """An ISO 8601 calendar date ``YYYY-MM-DD``; real dates only, years 1945-2100."""
+
+    default_error_messages = {
+        **COMMON_MESSAGES,
+        "invalid": Msg("invalid_date",
+                       "Ngày phải theo dạng ISO 8601 YYYY-MM-DD (ví dụ 2020-01-18) và là ngày có thật."),
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise self.make_error("invalid")
+        try:
+            date = dt.date.fromisoformat(value)
+        except ValueError:
+            raise self.make_error("invalid") from None
+        if not 1945 <= date.year <= 2100:
+            raise ValidationError(Msg("out_of_range", "Năm phải từ 1945 đến 2100."))
+        return date
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+
+class Flag(fields.Field):
+    """A JSON boolean, nothing else."""
+
+    default_error_messages = {**COMMON_MESSAGES,
+                              "invalid": Msg("invalid_type", "Giá trị phải là true hoặc false.")}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class Nested(fields.Nested):
+    """Nested object with Vietnamese messages."""
+
+    default_error_messages = {**COMMON_MESSAGES, "type": TYPE_OBJECT}
+
+
+class List(fields.List):
+    """A JSON array with bounded length and Vietnamese messages."""
+
+    default_error_messages = {**COMMON_MESSAGES,
+                              "invalid": Msg("invalid_type", "Giá trị phải là một mảng JSON.")}
+
+    def __init__(self, inner: Any, *, min_items: int = 0, max_items: int = 200,
+                 **kwargs: Any) -> None:
+        super().__init__(inner, **kwargs)
+        self.min_items, self.max_items = min_items, max_items
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list:
+        if isinstance(value, list):
+            if len(value) < self.min_items:
+                raise ValidationError(Msg("too_few_items",
+                                          f"Cần ít nhất {self.min_items} mục."))
+            if len(value) > self.max_items:
+                raise ValidationError(Msg("too_many_items",
+                                          f"Tối đa {self.max_items} mục (hiện có {len(value)})."))
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def require_together(data: dict[str, Any], when: str, needs: str, message: str) -> None:
+    """Schema-level helper: ``needs`` is required when ``when`` is set."""
+    if data.get(when) and not data.get(needs):
+        raise ValidationError({needs: [Msg("required", message)]})
+
+
+__all__ = ["IsoDate", "Flag", "List", "Msg", "Nested", "StrictInt", "StrictSchema", "Text",
+           "Abbreviation", "require_together", "validates_schema"]

@@ -1,0 +1,93 @@
+"""The Flask application factory behind :func:`service.create_app`."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, request
+from flask_smorest import Api
+
+from schemas import base
+from service import api, config, docs, health, metrics, ratelimit, registry, rewards, web
+from service.http_errors import register_error_handlers
+from service.jobs import api as jobs_api
+from service.logging_setup import configure_logging
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("thidua.access")
+
+
+def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    settings = config.load(overrides)
+    configure_logging(settings["LOG_LEVEL"])
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config.update(settings)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings["MAX_REQUEST_BYTES"],
+        MAX_FORM_MEMORY_SIZE=min(settings["MAX_REQUEST_BYTES"], 8 * 1024 * 1024),
+        MAX_FORM_PARTS=200,
+        JSON_AS_ASCII=False,
+        API_TITLE="Dịch vụ văn bản thi đua, khen thưởng",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isascii() \
+            and incoming.replace("-", "").isalnum() else uuid.uuid4().hex
+
+    @app.after_request
+    def _access_log(response):
+        # One structured line per request: never the payload (it carries personal data).
+        endpoint = request.endpoint or ""
+        doc_type = (request.view_args or {}).get("type_id")
+        if endpoint.startswith("documents.render_"):
+            doc_type = endpoint.removeprefix("documents.render_").rsplit("_", 1)[0]
+        access_log.info("request", extra={
+            "request_id": g.get("request_id"),
+            "method": request.method,
+            "route": request.url_rule.rule if request.url_rule is not None else "<unmatched>",
+            "status": response.status_code,
+            "client": g.get("client_id") or request.remote_addr,
+            "doc_type": doc_type,
+            "bytes": response.calculate_content_length(),
+        })
+        return response
+
+    @app.after_request
+    def _headers(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response
+
+    registry.document_types()  # discover types now: a broken type module fails the start
+    rewards.configure(settings["REWARDS_FILE"])  # a broken rewards table fails the start
+
+    smorest = Api(app, spec_kwargs={"info": {"description": (
+        "Tạo Chỉ thị, Kế hoạch, Quyết định khen thưởng và Bằng khen/Giấy khen theo "
+        "Nghị định 30/2020/NĐ-CP. Mọi lỗi trả về application/problem+json.")}})
+    smorest.register_field(base.Text, "string", None)
+    smorest.register_field(base.Abbreviation, "string", None)
+    smorest.register_field(base.StrictInt, "integer", None)
+    smorest.register_field(base.IsoDate, "string", "date")
+    smorest.register_field(base.Flag, "boolean", None)
+    smorest.register_blueprint(api.build_blueprint())
+    jobs_api.init_app(app, smorest)  # batches: job store, supervisor, /api/v1/batches
+    app.register_blueprint(health.bp)
+    metrics.init_app(app)
+    ratelimit.init_app(app)
+    app.register_blueprint(docs.bp)
+    web.init_app(app)  # the clerks' pages at /, their session and CSRF check
+    register_error_handlers(app)  # after Api(): ours replace flask-smorest's JSON errors
+
+    return app

@@ -1,0 +1,169 @@
+"""Configuration: every key with its default, read from ``THIDUA_*`` environment variables.
+
+Each key is declared once in :data:`SETTINGS` with its type, default and a one-line
+description; README's configuration table is generated from the same list
+(``python -m service config``). Values are parsed and checked when the app is built, never at
+import time, and a bad value stops the start with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "THIDUA_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key."""
+
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+    check: Callable[[Any], bool] | None = None
+    check_msg: str = ""
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"not a boolean: {raw!r}")
+
+
+def _positive(value: Any) -> bool:
+    return value > 0
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("HOST", "127.0.0.1", str, "Address `python -m service serve` listens on."),
+    Setting("PORT", 8000, int, "Port `python -m service serve` listens on.",
+            lambda v: 0 < v < 65536, "must be a port number 1-65535"),
+    Setting("DATA_DIR", str(PROJECT_ROOT / "var"), str,
+            "Directory for the embedded database, job chunks and results."),
+    Setting("TEMPLATES_DIR", str(PROJECT_ROOT / "doc_templates"), str,
+            "Directory holding `docx/` and `html/` document templates."),
+    Setting("SAMPLES_DIR", str(PROJECT_ROOT / "samples"), str,
+            "Directory holding the sample payload of every document type."),
+    Setting("MAX_REQUEST_BYTES", 32 * 1024 * 1024, int,
+            "Largest request body accepted (bytes); larger bodies get 413.", _positive,
+            "must be positive"),
+    Setting("MAX_DOCUMENT_JSON_BYTES", 2 * 1024 * 1024, int,
+            "Largest JSON body for a single document (bytes).", _positive, "must be positive"),
+    Setting("MAX_JSON_DEPTH", 32, int, "Deepest nesting of arrays/objects accepted in JSON.",
+            lambda v: 2 <= v <= 200, "must be between 2 and 200"),
+    Setting("SECRET_KEY", "", str, "Signs the web page's session cookie (CSRF token); empty: "
+            "generated once and kept in `DATA_DIR/secret_key` (mode 0600).",
+            lambda v: v == "" or len(v) >= 32, "must be empty or at least 32 characters"),
+    Setting("LOG_LEVEL", "INFO", str, "Logging level (DEBUG, INFO, WARNING, ERROR).",
+            lambda v: v.upper() in {"DEBUG", "INFO", "WARNING", "ERROR"},
+            "must be DEBUG, INFO, WARNING or ERROR"),
+    Setting("REWARDS_FILE", str(PROJECT_ROOT / "service" / "data" / "rewards.toml"), str,
+            "Dated table of base salaries and reward coefficients (TOML)."),
+    Setting("GUNICORN_WORKERS", 2, int, "Worker processes under gunicorn.", _positive,
+            "must be positive"),
+    Setting("RENDER_TIMEOUT_S", 120, int, "gunicorn worker timeout; longer than the worst render.",
+            _positive, "must be positive"),
+    Setting("RATE_LIMIT_PER_MINUTE", 600, int,
+            "API requests per client per minute (per process); 0 turns the limit off; above it 429.",
+            lambda v: v >= 0, "must be 0 or more"),
+    Setting("RATE_LIMIT_BURST", 60, int, "Requests a client may send at once before the rate "
+            "applies.", _positive, "must be positive"),
+    # Batch jobs (service/jobs): embedded by default, Celery on Redis when BROKER_URL is set.
+    Setting("DATABASE_URL", "", str,
+            "Job database as an SQLAlchemy URL (`postgresql://user:password@host/db`); empty: "
+            "the SQLite file `DATA_DIR/jobs.sqlite3`."),
+    Setting("BROKER_URL", "", str,
+            "Celery broker for batch jobs (`redis://host:6379/0`); empty: embedded worker "
+            "processes inside the service, no broker."),
+    Setting("BROKER_KEY_PREFIX", "", str,
+            "Prefix of every Redis key of the job queue (several services on one Redis)."),
+    Setting("JOB_QUEUE", "thidua-batches", str, "Celery queue that carries batch chunks.",
+            lambda v: 0 < len(v) <= 100 and v.replace("-", "").replace("_", "").replace(
+                ".", "").isalnum(), "must be 1-100 letters, digits, '-', '_' or '.'"),
+    Setting("JOB_WORKERS", 2, int,
+            "Embedded worker processes; also the default concurrency of "
+            "`python -m service worker`.", lambda v: 1 <= v <= 64, "must be 1-64"),
+    Setting("CHUNK_SIZE", 100, int, "Items per chunk: the unit a worker renders, records and "
+            "retries.", lambda v: 1 <= v <= 10_000, "must be 1-10000"),
+    Setting("MAX_BATCH_ITEMS", 50_000, int, "Most items in one batch (more: 413).", _positive,
+            "must be positive"),
+    Setting("MAX_CHUNK_ATTEMPTS", 3, int,
+            "Times a chunk may be started; a chunk that keeps killing its worker then fails "
+            "its job with a clear error.", lambda v: 1 <= v <= 20, "must be 1-20"),
+    Setting("CHUNK_TIME_LIMIT_S", 600, int,
+            "Longest a chunk may run before its worker is stopped (counts as an attempt).",
+            _positive, "must be positive"),
+    Setting("CHUNK_LEASE_S", 60, int,
+            "A running chunk's claim lapses this long after its worker last reported.",
+            lambda v: v >= 5, "must be at least 5"),
+    Setting("BROKER_VISIBILITY_TIMEOUT_S", 3600, int,
+            "Redis redelivers an unacknowledged message after this; must exceed "
+            "CHUNK_TIME_LIMIT_S.", _positive, "must be positive"),
+    Setting("RESULT_TTL_HOURS", 72, int,
+            "Hours a finished job's files are kept; then `python -m service cleanup` removes "
+            "them.", _positive, "must be positive"),
+)
+
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def load(overrides: Mapping[str, Any] | None = None,
+         environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the effective configuration: defaults < environment < overrides.
+
+    :raises ConfigError: a value cannot be parsed or is out of range.
+    """
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value: Any = setting.default
+        raw = environ.get(ENV_PREFIX + setting.name)
+        if raw is not None:
+            try:
+                value = setting.parse(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{ENV_PREFIX}{setting.name}: {exc}") from None
+        config[setting.name] = value
+    for key, value in (overrides or {}).items():
+        config[key] = value
+    validate(config)
+    return config
+
+
+def validate(config: Mapping[str, Any]) -> None:
+    """Check every declared key; raise :class:`ConfigError` naming the first bad one."""
+    for setting in SETTINGS:
+        value = config.get(setting.name)
+        expected = type(setting.default)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{ENV_PREFIX}{setting.name}: expected {expected.__name__}, "
+                              f"got {value!r}")
+        if setting.check is not None and not setting.check(value):
+            raise ConfigError(f"{ENV_PREFIX}{setting.name}: {setting.check_msg} (got {value!r})")
+    templates = Path(config["TEMPLATES_DIR"])
+    if not (templates / "html").is_dir() or not (templates / "docx").is_dir():
+        raise ConfigError(f"{ENV_PREFIX}TEMPLATES_DIR: {templates} has no html/ and docx/")
+
+
+def markdown_table() -> str:
+    """The configuration table for README."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for s in SETTINGS:
+        default = s.default
+        if isinstance(default, str) and default.startswith(str(PROJECT_ROOT)):
+            default = "<project>" + default[len(str(PROJECT_ROOT)):]
+        rows.append(f"| `{ENV_PREFIX}{s.name}` | `{default}` | {s.help} |")
+    return "\n".join(rows)

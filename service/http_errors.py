@@ -1,0 +1,88 @@
+"""Turn every error into ``application/problem+json``: our Problems, Werkzeug's HTTP errors
+(unknown route, wrong method, body too large, …) and anything unexpected (a safe 500 that
+never shows a stack trace or a path; the full exception goes to the log)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from service.errors import PROBLEM_MIMETYPE, Problem, RenderError
+
+log = logging.getLogger(__name__)
+
+HTTP_PROBLEMS = {
+    400: ("bad_request", "Yêu cầu không hợp lệ", "Máy chủ không hiểu yêu cầu này."),
+    401: ("unauthorized", "Chưa đăng nhập", "Cần xác thực để thực hiện yêu cầu này."),
+    403: ("forbidden", "Không có quyền", "Bạn không có quyền thực hiện yêu cầu này."),
+    404: ("not_found", "Không tìm thấy", "Không có tài nguyên nào ở địa chỉ này."),
+    405: ("method_not_allowed", "Phương thức không được hỗ trợ",
+          "Địa chỉ này không nhận phương thức HTTP đã dùng."),
+    406: ("not_acceptable", "Không thể trả về định dạng yêu cầu", ""),
+    409: ("conflict", "Xung đột trạng thái", ""),
+    413: ("payload_too_large", "Dữ liệu gửi lên quá lớn",
+           "Kích thước yêu cầu vượt giới hạn cho phép."),
+    414: ("uri_too_long", "Địa chỉ quá dài", ""),
+    415: ("unsupported_media_type", "Kiểu nội dung không được hỗ trợ", ""),
+    422: ("validation_failed", "Dữ liệu không hợp lệ", ""),
+    429: ("too_many_requests", "Quá nhiều yêu cầu", "Vui lòng thử lại sau."),
+    431: ("headers_too_large", "Tiêu đề yêu cầu quá lớn", ""),
+    500: ("internal_error", "Lỗi máy chủ",
+          "Đã xảy ra lỗi khi xử lý yêu cầu; lỗi đã được ghi lại."),
+    503: ("unavailable", "Dịch vụ tạm thời quá tải", "Vui lòng thử lại sau."),
+}
+
+
+def problem_response(problem: Problem) -> Response:
+    body = problem.as_dict()
+    request_id = getattr(g, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    try:
+        body["instance"] = request.path
+    except RuntimeError:
+        pass
+    response = Response(json.dumps(body, ensure_ascii=False), status=problem.status,
+                        mimetype=PROBLEM_MIMETYPE)
+    for key, value in problem.headers.items():
+        response.headers[key] = value
+    return response
+
+
+def http_problem(status: int, detail: str | None = None) -> Problem:
+    code, title, default = HTTP_PROBLEMS.get(status, HTTP_PROBLEMS[400 if status < 500 else 500])
+    return Problem(status, code, title, detail if detail is not None else default)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem) -> Response:
+        return problem_response(exc)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        detail = None
+        if isinstance(exc, RequestEntityTooLarge):
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            detail = f"Kích thước yêu cầu vượt giới hạn {limit} byte."
+        problem = http_problem(status, detail)
+        if status == 405 and getattr(exc, "valid_methods", None):
+            problem.headers["Allow"] = ", ".join(exc.valid_methods)
+            problem.detail = "Địa chỉ này chỉ nhận: " + ", ".join(exc.valid_methods) + "."
+        return problem_response(problem)
+
+    @app.errorhandler(RenderError)
+    def _render(exc: RenderError) -> Response:
+        return problem_response(Problem(500, "render_failed", "Không tạo được văn bản",
+                                        "Mẫu văn bản gặp lỗi khi kết xuất; lỗi đã được ghi lại."))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        if isinstance(exc, RecursionError):
+            return problem_response(http_problem(400, "Dữ liệu lồng nhau quá sâu."))
+        log.exception("unhandled error")
+        return problem_response(http_problem(500))

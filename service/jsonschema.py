@@ -1,0 +1,88 @@
+"""JSON Schema (draft 2020-12) of a marshmallow schema, with every nested schema inlined.
+
+Used by ``GET /api/v1/document-types/<id>`` and by the clerks' web page, which builds its
+forms from it: titles and descriptions come from each field's ``metadata``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, fields
+
+from schemas import base
+
+
+def _field(field: fields.Field, depth: int) -> dict[str, Any]:
+    meta = dict(field.metadata)
+    out: dict[str, Any] = {}
+    if isinstance(field, base.Text):
+        out["type"] = "string"
+        out["minLength"], out["maxLength"] = field.min_length, field.max_length
+        if field.pattern is not None:
+            out["pattern"] = field.pattern.pattern
+        if field.choices:
+            out["enum"] = list(field.choices)
+        if field.multiline:
+            out["x-multiline"] = True
+    elif isinstance(field, base.StrictInt):
+        out.update(type="integer", minimum=field.minimum, maximum=field.maximum)
+    elif isinstance(field, base.IsoDate):
+        out.update(type="string", format="date")
+    elif isinstance(field, base.Flag):
+        out["type"] = "boolean"
+    elif isinstance(field, fields.Nested):
+        nested = field.nested() if callable(field.nested) and not isinstance(field.nested, type) \
+            else field.nested
+        schema_cls = nested if isinstance(nested, type) else type(nested)
+        out.update(schema_to_jsonschema(schema_cls, depth + 1))
+    elif isinstance(field, fields.List):
+        out["type"] = "array"
+        out["items"] = _field(field.inner, depth)
+        if isinstance(field, base.List):
+            out["minItems"], out["maxItems"] = field.min_items, field.max_items
+    else:  # a field type this converter does not know: say so rather than guess
+        out["description"] = f"({type(field).__name__})"
+    for key in ("title", "description"):
+        if key in meta:
+            out[key] = meta.pop(key)
+    if "enum" in meta:  # choices given only as metadata (e.g. words mapped to values)
+        out.setdefault("enum", meta.pop("enum"))
+    for key, value in meta.items():
+        out[f"x-{key}"] = value
+    if field.allow_none and "type" in out:
+        out["type"] = [out["type"], "null"]
+    default = field.load_default
+    if default is not None and not callable(default) and default is not fields.missing_:
+        out["default"] = default
+    elif callable(default) and default is list:
+        out["default"] = []
+    return out
+
+
+def schema_to_jsonschema(schema_cls: type[Schema], depth: int = 0) -> dict[str, Any]:
+    """The JSON Schema of one marshmallow schema class."""
+    if depth > 12:
+        raise ValueError("schema nesting too deep")
+    schema = schema_cls()
+    properties = {}
+    required = []
+    for name, field in schema.fields.items():
+        key = field.data_key or name
+        properties[key] = _field(field, depth)
+        if field.required:
+            required.append(key)
+    out: dict[str, Any] = {"type": "object", "properties": properties,
+                           "additionalProperties": False,
+                           "x-property-order": list(properties)}  # JSON output sorts keys
+    if required:
+        out["required"] = required
+    doc = (schema_cls.__doc__ or "").strip().splitlines()
+    if doc and depth == 0:
+        out["description"] = doc[0]
+    return out
+
+
+def document_schema(schema_cls: type[Schema], title: str) -> dict[str, Any]:
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title,
+            **schema_to_jsonschema(schema_cls)}

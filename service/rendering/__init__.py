@@ -1,0 +1,127 @@
+"""The render core: validate a payload, build its context, render DOCX or PDF.
+
+Rule: nothing in ``service/rendering`` imports Flask (a test walks the AST to keep it so).
+The API, the web page, the CLI and the job workers all call :func:`validate` and
+:func:`render` (or :meth:`Renderer.render`) and only translate inputs and outputs.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from marshmallow import ValidationError
+
+from service.errors import Problem, RenderError, flatten_messages, validation_problem
+from service.registry import DocumentType, Format
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """A finished file."""
+
+    content: bytes
+    mimetype: str
+    filename: str
+
+
+def validate(doc_type: DocumentType, payload: Any) -> dict[str, Any]:
+    """Load ``payload`` with the type's schema.
+
+    :returns: the clean data (NFC text, ``date`` objects, defaults filled in).
+    :raises Problem: 422 with one ``{pointer, code, message}`` per problem.
+    """
+    if not isinstance(payload, Mapping):
+        raise validation_problem([], "Nội dung gửi lên phải là một đối tượng JSON.")
+    try:
+        return doc_type.schema().load(payload)
+    except ValidationError as exc:
+        raise validation_problem(flatten_messages(exc.messages)) from None
+
+
+class Renderer:
+    """Per-process renderer: backends are created on first use and reused."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        self.templates_dir = Path(templates_dir)
+        self._pdf = None
+        self._docx = None
+        self._lock = threading.Lock()
+        self.timings: list[tuple[str, str, float]] = []
+
+    @property
+    def pdf(self):  # -> PdfBackend
+        with self._lock:
+            if self._pdf is None:
+                from service.rendering.pdf_backend import PdfBackend
+
+                self._pdf = PdfBackend(self.templates_dir)
+            return self._pdf
+
+    @property
+    def docx(self):  # -> DocxBackend
+        with self._lock:
+            if self._docx is None:
+                from service.rendering.docx_backend import DocxBackend
+
+                self._docx = DocxBackend(self.templates_dir)
+            return self._docx
+
+    def render(self, doc_type: DocumentType, data: Mapping[str, Any],
+               fmt: Format) -> RenderedDocument:
+        """Render validated ``data`` as ``fmt``.
+
+        :raises Problem: 406-like 404 when the type has no such format.
+        :raises RenderError: a template failed (our bug; logged with context).
+        """
+        if fmt not in doc_type.formats:
+            raise Problem(404, "format_not_available", "Định dạng không hỗ trợ",
+                          f"Loại văn bản {doc_type.id} không xuất ra {fmt.value}.")
+        context = doc_type.build_context(data)
+        started = time.perf_counter()
+        try:
+            if fmt is Format.PDF:
+                content = self.pdf.render(doc_type.html_name, context)
+            else:
+                content = self.docx.render(doc_type.docx_name, context, title=doc_type.title)
+                content = doc_type.extra.get("finish_docx", lambda c, _: c)(content, context)
+        except Problem:
+            raise
+        except Exception as exc:
+            log.exception("render failed", extra={"doc_type": doc_type.id, "format": fmt.value})
+            raise RenderError(f"{doc_type.id}.{fmt.value}") from exc
+        elapsed = time.perf_counter() - started
+        log.debug("rendered", extra={"doc_type": doc_type.id, "format": fmt.value,
+                                     "seconds": round(elapsed, 4)})
+        return RenderedDocument(content, fmt.mimetype, doc_type.filename(data, fmt))
+
+
+_renderers: dict[Path, Renderer] = {}
+_renderers_lock = threading.Lock()
+# Drop renderers before interpreter teardown: WeasyPrint's FontConfiguration.__del__ needs
+# modules that are already gone by then.
+atexit.register(_renderers.clear)
+
+
+def get_renderer(templates_dir: Path | str) -> Renderer:
+    """The process-wide renderer for a templates directory."""
+    key = Path(templates_dir).resolve()
+    with _renderers_lock:
+        if key not in _renderers:
+            _renderers[key] = Renderer(key)
+        return _renderers[key]
+
+
+def render(doc_type: DocumentType, payload: Any, fmt: Format, *,
+           templates_dir: Path | str) -> RenderedDocument:
+    """Validate ``payload`` and render it: the one function every adapter calls."""
+    data = validate(doc_type, payload)
+    return get_renderer(templates_dir).render(doc_type, data, fmt)

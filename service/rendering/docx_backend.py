@@ -1,0 +1,47 @@
+"""DOCX templates → DOCX with docxtpl, always through the sandboxed, escaping environment."""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from service.rendering.jinja_env import docx_environment
+
+
+class DocxBackend:
+    """Render ``doc_templates/docx/<name>`` with a context to DOCX bytes."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        self.docx_dir = templates_dir / "docx"
+        self._bytes: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def template_bytes(self, name: str) -> bytes:
+        with self._lock:
+            if name not in self._bytes:
+                self._bytes[name] = (self.docx_dir / name).read_bytes()
+            return self._bytes[name]
+
+    def render(self, template_name: str, context: Mapping[str, Any], *,
+               title: str = "") -> bytes:
+        from docxtpl import DocxTemplate
+
+        template = DocxTemplate(io.BytesIO(self.template_bytes(template_name)))
+        # A fresh environment per render: docxtpl mutates env.autoescape and caches nothing.
+        template.render(dict(context), jinja_env=docx_environment(), autoescape=True)
+        props = template.docx.core_properties
+        props.title = title  # set after rendering: docxtpl would double-escape templated props
+        props.author = ""
+        props.comments = ""
+        out = io.BytesIO()
+        template.save(out)
+        return out.getvalue()
+
+    def undeclared_variables(self, template_name: str) -> set[str]:
+        from docxtpl import DocxTemplate
+
+        template = DocxTemplate(io.BytesIO(self.template_bytes(template_name)))
+        return set(template.get_undeclared_template_variables(jinja_env=docx_environment()))

@@ -1,0 +1,81 @@
+"""HTML templates → PDF with WeasyPrint, with the per-process state WeasyPrint wants shared.
+
+One :class:`PdfBackend` per process keeps the parsed base stylesheet and one
+``FontConfiguration`` (a fresh one per document leaks native memory and is 1.5× slower,
+PERFORMANCE.md §1.5-1.6), the assets in memory and the sandboxed Jinja environment.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader
+
+from service.rendering.assets import AssetFetcher, AssetStore, asset_root
+from service.rendering.jinja_env import html_environment
+
+log = logging.getLogger(__name__)
+
+BASE_URL = "asset:"
+
+
+class PdfBackend:
+    """Render a named HTML template with a context to PDF bytes."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.html_dir = templates_dir / "html"
+        self.assets = AssetStore(asset_root(templates_dir)).load()
+        self.fetcher = AssetFetcher(self.assets)
+        self.env = html_environment(FileSystemLoader(str(self.html_dir)))
+        self.font_config = FontConfiguration()
+        css_bytes, _ = self.assets.get("decree30.css") or (b"", "")
+        self._base_css = CSS(string=css_bytes.decode("utf-8"), base_url=BASE_URL,
+                             url_fetcher=self.fetcher, font_config=self.font_config)
+        self._lock = threading.Lock()
+
+    def render_html(self, template_name: str, context: Mapping[str, Any]) -> str:
+        return self.env.get_template(template_name).render(context)
+
+    def html_to_pdf(self, html: str, *, extra_css: str | None = None) -> bytes:
+        """Lay out and write one PDF. Serialised per process: WeasyPrint shares caches."""
+        from weasyprint import CSS, HTML
+
+        stylesheets = [self._base_css]
+        if extra_css:
+            stylesheets.append(CSS(string=extra_css, base_url=BASE_URL, url_fetcher=self.fetcher,
+                                   font_config=self.font_config))
+        with self._lock:
+            gc_was_enabled = gc.isenabled()
+            gc.disable()  # as render_document: keeps long documents (3.000-row lists) linear
+            try:
+                document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).render(
+                    stylesheets=stylesheets, font_config=self.font_config)
+                return document.write_pdf()
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+
+    def render_document(self, html: str):  # -> weasyprint.document.Document
+        """Lay out without writing, for callers that count pages or merge documents."""
+        from weasyprint import HTML
+
+        with self._lock:
+            gc_was_enabled = gc.isenabled()
+            gc.disable()  # GC over a growing layout heap dominates big documents (§1.4)
+            try:
+                return HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).render(
+                    stylesheets=[self._base_css], font_config=self.font_config)
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+
+    def render(self, template_name: str, context: Mapping[str, Any]) -> bytes:
+        return self.html_to_pdf(self.render_html(template_name, context))

@@ -12,6 +12,7 @@ from flask_smorest import Api
 
 from schemas import base
 from service import api, config, docs, health, metrics, ratelimit, registry, rewards, web
+from service.auth import guard as auth_guard
 from service.http_errors import register_error_handlers
 from service.jobs import api as jobs_api
 from service.logging_setup import configure_logging
@@ -37,6 +38,12 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    proxies = settings["TRUSTED_PROXIES"]
+    if proxies:  # believe X-Forwarded-For/-Proto/-Host from exactly this many proxies
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore
+                                x_host=proxies)
 
     @app.before_request
     def _request_id() -> None:
@@ -83,6 +90,7 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     smorest.register_field(base.Flag, "boolean", None)
     smorest.register_blueprint(api.build_blueprint())
     jobs_api.init_app(app, smorest)  # batches: job store, supervisor, /api/v1/batches
+    auth_guard.init_app(app)  # who is asking (key or session); before the rate limit
     app.register_blueprint(health.bp)
     metrics.init_app(app)
     ratelimit.init_app(app)

@@ -12,6 +12,8 @@ batch-template   write a document type's blank XLSX list template
 worker           Celery worker for batch jobs (distributed mode, THIDUA_BROKER_URL)
 cleanup          remove the files of finished batch jobs past THIDUA_RESULT_TTL_HOURS
 db-upgrade       bring the job database to the current schema
+keys             API keys: create NAME [--role], list, revoke ID
+users            web users: create, list, passwd, role, disable, enable, unlock
 """
 
 from __future__ import annotations
@@ -71,7 +73,11 @@ def serve(host: str | None, port: int | None, threads: int) -> None:
     from service.server import run
 
     settings = _load_config()
-    run(host or settings["HOST"], port or settings["PORT"], workers=1, threads=threads)
+    host, port = host or settings["HOST"], port or settings["PORT"]
+    notice = first_admin_notice(settings, f"http://{host}:{port}/")
+    if notice:
+        click.echo(notice)
+    run(host, port, workers=1, threads=threads)
 
 
 @main.command()
@@ -158,6 +164,177 @@ def schema(type_id: str) -> None:
     doc_type = _doc_type(type_id)
     click.echo(json.dumps(document_schema(doc_type.schema, doc_type.title), ensure_ascii=False,
                           indent=2))
+
+
+# ---------------------------------------------------------------------------- users and keys
+
+
+def _auth_store():
+    from service.auth.store import AuthStore
+    from service.jobs.db import database_url
+
+    settings = _load_config()
+    return AuthStore(database_url(settings), max_failures=settings["LOGIN_MAX_FAILURES"],
+                     lockout_s=settings["LOGIN_LOCKOUT_S"])
+
+
+def _auth_call(fn, *args):
+    from service.auth.store import AuthError
+
+    try:
+        return fn(*args)
+    except AuthError as exc:
+        raise click.ClickException(exc.message) from None
+
+
+def _when(value) -> str:
+    return "—" if value is None else value.astimezone().strftime("%d/%m/%Y %H:%M")
+
+
+@main.group()
+def keys() -> None:
+    """API keys for other systems: create, list, revoke."""
+
+
+@keys.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["clerk", "admin"]), default="clerk",
+              show_default=True, help="clerk: văn bản và lô của mình; admin: mọi thứ.")
+def keys_create(name: str, role: str) -> None:
+    """Create a key; the key itself is printed alone on the last line, once."""
+    key, token = _auth_call(_auth_store().create_key, name, role, "cli")
+    click.echo(f"Khóa {key.id} ({key.role}) cho “{key.name}”. Lưu khóa dưới đây ngay: dịch vụ "
+               "chỉ giữ mã băm, không hiện lại được.", err=True)
+    click.echo("Dùng: Authorization: Bearer <khóa>", err=True)
+    click.echo(token)
+
+
+@keys.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Cả khóa đã thu hồi.")
+def keys_list(show_all: bool) -> None:
+    """List keys (never the secrets)."""
+    rows = _auth_store().list_keys(include_revoked=show_all)
+    click.echo(f"{'id':<13} {'vai trò':<6} {'tạo lúc':<17} {'dùng lần cuối':<17} "
+               f"{'thu hồi':<17} tên")
+    for k in rows:
+        click.echo(f"{k.id:<13} {k.role:<6} {_when(k.created_at):<17} "
+                   f"{_when(k.last_used_at):<17} {_when(k.revoked_at):<17} {k.name}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key at once (by its id, the part after thd_)."""
+    if not _auth_store().revoke_key(key_id):
+        raise click.ClickException(f"không có khóa đang dùng nào mang id “{key_id}”")
+    click.echo(f"đã thu hồi khóa {key_id}")
+
+
+@main.group()
+def users() -> None:
+    """Web page users: create, list, reset passwords, disable, unlock."""
+
+
+def _new_password(generate: bool, username: str) -> tuple[str, bool]:
+    from service.auth.store import generate_password
+
+    if generate:
+        return generate_password(), True
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n"), False
+    return click.prompt(f"Mật khẩu mới cho {username}", hide_input=True,
+                        confirmation_prompt=True), False
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["clerk", "admin"]), default="clerk",
+              show_default=True)
+@click.option("--name", "display_name", default="", help="Họ tên hiển thị.")
+@click.option("--generate", is_flag=True, help="Sinh mật khẩu ngẫu nhiên và in ra.")
+def users_create(username: str, role: str, display_name: str, generate: bool) -> None:
+    """Create a user (password typed twice, read from standard input, or --generate)."""
+    password, show = _new_password(generate, username)
+    user = _auth_call(_auth_store().create_user, username, password, role, display_name)
+    click.echo(f"đã tạo {user.username} ({user.role})")
+    if show:
+        click.echo(password)
+
+
+@users.command("list")
+def users_list() -> None:
+    """List users with their role and state."""
+    for u in _auth_store().list_users():
+        state = "khóa" if u.disabled else "tạm khóa" if u.locked_until else "hoạt động"
+        click.echo(f"{u.username:<24} {u.role:<6} {state:<10} đăng nhập lần cuối "
+                   f"{_when(u.last_login_at)}  {u.display_name}")
+
+
+@users.command("passwd")
+@click.argument("username")
+@click.option("--generate", is_flag=True, help="Sinh mật khẩu ngẫu nhiên và in ra.")
+def users_passwd(username: str, generate: bool) -> None:
+    """Set a new password; every session of the user ends."""
+    password, show = _new_password(generate, username)
+    _auth_call(_auth_store().set_password, username, password)
+    click.echo(f"đã đổi mật khẩu của {username}")
+    if show:
+        click.echo(password)
+
+
+@users.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["clerk", "admin"]))
+def users_role(username: str, role: str) -> None:
+    """Change a user's role."""
+    _auth_call(_auth_store().set_role, username, role)
+    click.echo(f"{username}: {role}")
+
+
+@users.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Disable a user; their sessions end at once."""
+    _auth_call(_auth_store().set_disabled, username, True)
+    click.echo(f"đã khóa {username}")
+
+
+@users.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    _auth_call(_auth_store().set_disabled, username, False)
+    click.echo(f"đã mở khóa {username}")
+
+
+@users.command("unlock")
+@click.argument("username")
+def users_unlock(username: str) -> None:
+    """Lift a lockout after repeated failed logins."""
+    _auth_call(_auth_store().unlock, username)
+    click.echo(f"đã bỏ tạm khóa {username}")
+
+
+def first_admin_notice(settings: dict, url: str) -> str | None:
+    """On the very first start (no user at all): create ``admin`` with a random password and
+    return the lines that tell the newcomer how to sign in; else None."""
+    from service.auth.store import AuthStore
+    from service.jobs.db import database_url
+
+    if not settings["AUTH_ENABLED"]:
+        return None
+    password = AuthStore(database_url(settings)).create_first_admin("admin")
+    if password is None:
+        return None
+    return ("\n".join([
+        "=" * 72,
+        "Lần chạy đầu tiên: đã tạo tài khoản quản trị.",
+        f"  Mở {url} và đăng nhập:",
+        "    tên đăng nhập: admin",
+        f"    mật khẩu:      {password}",
+        "  Mật khẩu chỉ hiện lần này. Đổi nó trên trang “Tài khoản” sau khi đăng nhập,",
+        "  hoặc: python -m service users passwd admin",
+        "  Khóa API cho hệ thống khác: python -m service keys create TÊN",
+        "=" * 72]))
 
 
 # ---------------------------------------------------------------------------- batch jobs
@@ -255,12 +432,13 @@ def db_revision(message: str) -> None:
 
 
 def _remote_batch(server: str, doc_type, source: str, common_path: str | None, output: str,
-                  kind: str) -> None:
+                  kind: str, api_key: str | None = None) -> None:
     """``batch --server URL``: submit to a running service as a job, show its progress
     chunk by chunk, download the result."""
     from service.jobs.client import BatchClient, RemoteError
 
-    client = BatchClient(server)
+    client = BatchClient(server, headers={"Authorization": f"Bearer {api_key}"} if api_key
+                         else None)
     bar = None
     try:
         if source.lower().endswith((".csv", ".xlsx", ".xls", ".xlsm", ".ods", ".txt")):
@@ -349,8 +527,11 @@ def _read_batch_input(doc_type, path: str, common_path: str | None) -> tuple[dic
 @click.option("--chunk-size", type=click.IntRange(1, 1000), default=100, show_default=True)
 @click.option("--server", default=None, metavar="URL",
               help="Gửi lô tới dịch vụ đang chạy (http://host:8000) và theo dõi tiến độ.")
+@click.option("--api-key", envvar="THIDUA_API_KEY", default=None, metavar="KEY",
+              help="Khóa API cho --server (hoặc biến môi trường THIDUA_API_KEY).")
 def batch(type_id: str, source: str, common_path: str | None, output: str, zip_format: str,
-          workers: int | None, chunk_size: int, server: str | None) -> None:
+          workers: int | None, chunk_size: int, server: str | None,
+          api_key: str | None) -> None:
     """Render one document per item of SOURCE (JSON, CSV or XLSX) into a merged PDF or a ZIP."""
     import os
 
@@ -362,7 +543,7 @@ def batch(type_id: str, source: str, common_path: str | None, output: str, zip_f
         raise click.BadParameter("đuôi tệp phải là .pdf hoặc .zip", param_hint="-o")
     kind = "pdf" if suffix == ".pdf" else f"zip-{zip_format}"
     if server:
-        return _remote_batch(server, doc_type, source, common_path, output, kind)
+        return _remote_batch(server, doc_type, source, common_path, output, kind, api_key)
     settings = _load_config()
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     bar = None

@@ -81,6 +81,30 @@ SETTINGS: tuple[Setting, ...] = (
             lambda v: v >= 0, "must be 0 or more"),
     Setting("RATE_LIMIT_BURST", 60, int, "Requests a client may send at once before the rate "
             "applies.", _positive, "must be positive"),
+    # Who may do what (service/auth).
+    Setting("AUTH_ENABLED", True, _bool,
+            "Require an API key (`Authorization: Bearer …`) or a signed-in user for documents, "
+            "batches and the web page. Turn off only on a single-user machine."),
+    Setting("LOGIN_MAX_FAILURES", 5, int,
+            "Failed logins in a row that lock a user name for LOGIN_LOCKOUT_S.",
+            lambda v: 1 <= v <= 100, "must be 1-100"),
+    Setting("LOGIN_LOCKOUT_S", 300, int, "Seconds a user name stays locked after too many "
+            "failed logins (an admin can unlock it earlier).", _positive, "must be positive"),
+    Setting("SESSION_IDLE_MINUTES", 60, int,
+            "A web session ends after this long without a request.", _positive,
+            "must be positive"),
+    Setting("SESSION_MAX_HOURS", 12, int,
+            "A web session ends this long after sign-in, however active.", _positive,
+            "must be positive"),
+    Setting("COOKIE_SECURE", "auto", str,
+            "`Secure` flag of the session cookie: `auto` (when the request came over HTTPS, "
+            "as the trusted proxy reports it), `true` or `false`.",
+            lambda v: v in {"auto", "true", "false"}, "must be auto, true or false"),
+    Setting("TRUSTED_PROXIES", 0, int,
+            "Reverse proxies in front of the service whose X-Forwarded-For/-Proto/-Host are "
+            "believed (0: none; 1 behind one nginx).", lambda v: 0 <= v <= 5, "must be 0-5"),
+    Setting("METRICS_PUBLIC", False, _bool,
+            "Serve `/metrics` without authentication (otherwise an admin key or user)."),
     # Batch jobs (service/jobs): embedded by default, Celery on Redis when BROKER_URL is set.
     Setting("DATABASE_URL", "", str,
             "Job database as an SQLAlchemy URL (`postgresql://user:password@host/db`); empty: "

@@ -22,8 +22,11 @@ class JsonFormatter(logging.Formatter):
         try:
             from flask import g, has_request_context
 
-            if has_request_context() and "request_id" not in vars(record):
-                out["request_id"] = g.get("request_id")
+            if has_request_context():
+                if "request_id" not in vars(record):
+                    out["request_id"] = g.get("request_id")
+                if "client" not in vars(record) and g.get("client_id"):
+                    out["client"] = g.get("client_id")  # who asked: key:<id> or user:<name>
         except ImportError:  # pragma: no cover
             pass
         for key, value in vars(record).items():
@@ -47,6 +50,6 @@ def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
-    for noisy in ("fontTools", "weasyprint.progress"):
+    for noisy in ("fontTools", "weasyprint.progress", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     _configured = True

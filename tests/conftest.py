@@ -22,6 +22,23 @@ def app(tmp_path):
 
 @pytest.fixture
 def client(app):
+    """A test client authenticated as an API client with the clerk role."""
+    from tests.support.auth import client_as
+
+    return client_as(app, "clerk")
+
+
+@pytest.fixture
+def admin_client(app):
+    """A test client authenticated with an admin key."""
+    from tests.support.auth import client_as
+
+    return client_as(app, "admin", "tests-admin")
+
+
+@pytest.fixture
+def anon_client(app):
+    """A test client with no credentials at all."""
     return app.test_client()
 
 

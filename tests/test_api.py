@@ -160,7 +160,9 @@ def test_body_beyond_request_limit(tmp_path):
     from service import create_app
 
     app = create_app({"DATA_DIR": str(tmp_path), "MAX_REQUEST_BYTES": 2048})
-    response = app.test_client().post("/api/v1/documents/directive.pdf", data=b"x" * 10000,
+    from tests.support.auth import client_as
+
+    response = client_as(app).post("/api/v1/documents/directive.pdf", data=b"x" * 10000,
                                       content_type="application/json")
     assert_problem(response, 413, "payload_too_large")
 

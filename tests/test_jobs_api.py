@@ -11,6 +11,7 @@ import time
 import pytest
 
 from tests.conftest import load_sample
+from tests.support.auth import client_as
 from tests.support.documents import pdf_pages_text
 
 PROBLEM = "application/problem+json"
@@ -30,7 +31,7 @@ def jobs_app(tmp_path):
 
 @pytest.fixture
 def jc(jobs_app):
-    return jobs_app.test_client()
+    return client_as(jobs_app)
 
 
 def directives(n: int) -> dict:
@@ -161,7 +162,7 @@ def test_batch_size_and_request_size_limits(tmp_path):
 
     app = create_app({"DATA_DIR": str(tmp_path / "d"), "MAX_BATCH_ITEMS": 3,
                       "MAX_REQUEST_BYTES": 200_000})
-    client = app.test_client()
+    client = client_as(app)
     try:
         body = problem(post(client, directives(4)), 413, "batch_too_large")
         assert "3" in body["detail"]
@@ -196,7 +197,7 @@ def test_concurrent_retries_with_one_key_make_one_job(jobs_app):
     barrier = threading.Barrier(6)
 
     def submit() -> None:
-        client = jobs_app.test_client()
+        client = client_as(jobs_app)
         barrier.wait()
         response = post(client, body, {"Idempotency-Key": "same-key"})
         assert response.status_code == 202
@@ -208,7 +209,7 @@ def test_concurrent_retries_with_one_key_make_one_job(jobs_app):
     for t in threads:
         t.join()
     assert len(ids) == 6 and len(set(ids)) == 1
-    assert len(jobs_app.test_client().get("/api/v1/batches").get_json()) == 1
+    assert len(client_as(jobs_app).get("/api/v1/batches").get_json()) == 1
     jobs_dir = service(jobs_app).files.root
     assert [p.name for p in jobs_dir.iterdir()] == [ids[0]]  # the losers left no files
 
@@ -393,7 +394,7 @@ def test_multipart_idempotency_and_size_limit(tmp_path):
 
     app = create_app({"DATA_DIR": str(tmp_path / "d"), "MAX_REQUEST_BYTES": 50_000,
                       "MAX_BATCH_ITEMS": 2})
-    client = app.test_client()
+    client = client_as(app)
     try:
         csv = "Họ và tên;Danh xưng\nNguyễn Văn An;Ông\nTrần Thị Bình;Bà\n".encode()
 

@@ -35,7 +35,8 @@ def test_batch_command_submits_to_a_running_service(tmp_path):
     try:
         out = tmp_path / "out.pdf"
         result = run_cli("batch", "certificate", str(listing), "--common", str(common),
-                         "-o", str(out), "--server", service.base)
+                         "-o", str(out), "--server", service.base,
+                         env={"THIDUA_API_KEY": service.token})
         assert result.returncode == 0, result.stderr
         assert "7 văn bản" in result.stdout and "gửi tới" in result.stderr
         pages = pdf_pages_text(out.read_bytes())
@@ -46,7 +47,8 @@ def test_batch_command_submits_to_a_running_service(tmp_path):
         source.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
         out_zip = tmp_path / "out.zip"
         result = run_cli("batch", "certificate", str(source), "-o", str(out_zip),
-                         "--zip-format", "docx", "--server", service.base)
+                         "--zip-format", "docx", "--server", service.base,
+                         env={"THIDUA_API_KEY": service.token})
         assert result.returncode == 0, result.stderr
         import zipfile
 
@@ -55,7 +57,8 @@ def test_batch_command_submits_to_a_running_service(tmp_path):
         listing.write_text("Họ và tên;Chức vụ;Danh xưng\nNguyễn Văn A;Chuyên viên;Ông\n"
                            ";Chuyên viên;Ông\n", encoding="utf-8")
         bad = run_cli("batch", "certificate", str(listing), "--common", str(common),
-                      "-o", str(tmp_path / "bad.pdf"), "--server", service.base)
+                      "-o", str(tmp_path / "bad.pdf"), "--server", service.base,
+                         env={"THIDUA_API_KEY": service.token})
         assert bad.returncode == 1 and "dòng 3" in bad.stderr
         assert not (tmp_path / "bad.pdf").exists()
     finally:
@@ -73,7 +76,7 @@ def test_worker_needs_a_broker_and_db_upgrade_reports_the_revision(tmp_path):
     assert bad.returncode == 1 and "Redis" in bad.stderr
     upgrade = run_cli("db-upgrade", env=env, timeout=60)
     assert upgrade.returncode == 0, upgrade.stderr
-    assert upgrade.stdout.strip().endswith(": 0001")
+    assert upgrade.stdout.strip().endswith(": 0002")
     assert (tmp_path / "jobs.sqlite3").exists()
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from tests.conftest import load_sample
 
 
-def test_metrics_count_requests_and_renders(client):
+def test_metrics_count_requests_and_renders(admin_client):
+    client = admin_client
     client.get("/healthz")
     client.get("/nowhere")
     assert client.post("/api/v1/documents/directive.docx",
@@ -21,5 +22,7 @@ def test_each_app_has_its_own_registry(tmp_path):
 
     a = create_app({"DATA_DIR": str(tmp_path / "a")})
     b = create_app({"DATA_DIR": str(tmp_path / "b")})
+    from tests.support.auth import client_as
+
     a.test_client().get("/healthz")
-    assert "/healthz" not in b.test_client().get("/metrics").get_data(as_text=True)
+    assert "/healthz" not in client_as(b, "admin").get("/metrics").get_data(as_text=True)

@@ -19,7 +19,9 @@ def test_api_answers_429_with_retry_after(tmp_path):
 
     app = create_app({"DATA_DIR": str(tmp_path), "RATE_LIMIT_PER_MINUTE": 60,
                       "RATE_LIMIT_BURST": 3})
-    client = app.test_client()
+    from tests.support.auth import client_as
+
+    client = client_as(app)
     statuses = [client.get("/api/v1/document-types").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     response = client.get("/api/v1/document-types")
@@ -35,5 +37,7 @@ def test_limit_can_be_turned_off(tmp_path):
     from service import create_app
 
     app = create_app({"DATA_DIR": str(tmp_path), "RATE_LIMIT_PER_MINUTE": 0})
-    client = app.test_client()
+    from tests.support.auth import client_as
+
+    client = client_as(app)
     assert all(client.get("/api/v1/document-types").status_code == 200 for _ in range(100))

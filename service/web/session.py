@@ -20,13 +20,15 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from service.config import ConfigError
 from service.errors import Problem
 
 TOKEN_KEY = "csrf"
 HEADER = "X-CSRF-Token"
+FORM_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 COOKIE_NAME = "thidua_session"
 KEY_FILE = "secret_key"
@@ -75,11 +77,15 @@ def csrf_token() -> str:
 def _check_csrf() -> None:
     if request.method in SAFE_METHODS:
         return
+    if "Authorization" in request.headers:
+        return  # an API key: a header no cross-site page can make a browser send
     has_cookie = current_app.config["SESSION_COOKIE_NAME"] in request.cookies
     if not has_cookie and request.blueprint != "web":
         return  # an API client: no ambient credentials to forge
     expected = session.get(TOKEN_KEY)
     sent = request.headers.get(HEADER, "")
+    if not sent and request.mimetype == "application/x-www-form-urlencoded":
+        sent = request.form.get(FORM_FIELD, "")  # the plain HTML forms (sign-in, admin)
     if not isinstance(expected, str) or not expected or not hmac.compare_digest(
             expected.encode(), sent.encode()):
         raise Problem(403, "csrf_failed", "Yêu cầu không hợp lệ",
@@ -87,10 +93,30 @@ def _check_csrf() -> None:
                       "Hãy lưu dữ liệu ra tệp JSON, tải lại trang rồi thử lại.")
 
 
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session with the ``Secure`` flag decided per request:
+    ``COOKIE_SECURE=auto`` sets it whenever the request came over HTTPS (directly, or as a
+    trusted reverse proxy reports it), so the same settings work on http://127.0.0.1 and
+    behind TLS."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        if self.mode == "true":
+            return True
+        if self.mode == "false":
+            return False
+        return has_request_context() and request.is_secure
+
+
 def init_app(app: Flask) -> None:
     """Secret key, cookie settings, the CSRF check before every request."""
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret(app.config["DATA_DIR"])
+    # The cookie holds the CSRF token and, once signed in, the id of a server-side session
+    # (ended at logout); it is HttpOnly, SameSite=Strict and lives as long as the browser.
     app.config.update(SESSION_COOKIE_NAME=COOKIE_NAME, SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Strict")
+                      SESSION_COOKIE_SAMESITE="Strict", SESSION_REFRESH_EACH_REQUEST=False)
+    app.session_interface = CookieSessions(app.config.get("COOKIE_SECURE", "auto"))
     app.before_request(_check_csrf)

@@ -33,8 +33,18 @@ def web_service(tmp_path_factory) -> Iterator:
     """``python -m service serve`` on a free port, one embedded job worker, no rate limit."""
     from tests.support.processes import ServiceProcess
 
-    service = ServiceProcess(tmp_path_factory.mktemp("web-service"), env={
+    from service.auth.store import AuthStore
+    from service.jobs.db import database_url, dispose_engines
+    from tests.support.auth import PASSWORD
+
+    data_dir = tmp_path_factory.mktemp("web-service")
+    service = ServiceProcess(data_dir, env={
         "THIDUA_JOB_WORKERS": "1", "THIDUA_RATE_LIMIT_PER_MINUTE": "0"})
+    url = database_url({"DATA_DIR": str(data_dir), "DATABASE_URL": ""})
+    users = AuthStore(url)
+    users.create_user(CLERK, PASSWORD, "clerk", "Nguyễn Thị Văn Thư")
+    users.create_user(ADMIN, PASSWORD, "admin", "Quản trị")
+    dispose_engines(url)
     service.start()
     yield service
     service.stop()
@@ -81,8 +91,38 @@ class PageProblems:
         self.errors.append(f"page error: {error}")
 
 
+CLERK, ADMIN = "van.thu", "quan.tri"
+
+
+def sign_in(page, username: str = CLERK) -> None:
+    """Through the real sign-in form, as a clerk would."""
+    from tests.support.auth import PASSWORD
+
+    page.goto("/dang-nhap")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(lambda url: "/dang-nhap" not in url)
+
+
+@pytest.fixture
+def anon_page(browser, web_service) -> Iterator:
+    """A page in a fresh context that has not signed in."""
+    yield from _page(browser, web_service, None)
+
+
 @pytest.fixture
 def page(browser, web_service) -> Iterator:
+    """A page signed in as a clerk."""
+    yield from _page(browser, web_service, CLERK)
+
+
+@pytest.fixture
+def admin_page(browser, web_service) -> Iterator:
+    yield from _page(browser, web_service, ADMIN)
+
+
+def _page(browser, web_service, username: str | None) -> Iterator:
     context = browser.new_context(viewport=WIDE, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh",
                                   accept_downloads=True, base_url=web_service.base)
     problems = PageProblems(web_service.base)
@@ -92,6 +132,8 @@ def page(browser, web_service) -> Iterator:
     page.on("console", problems.console)
     page.on("pageerror", problems.page_error)
     page.problems = problems
+    if username is not None:
+        sign_in(page, username)
     yield page
     context.close()
     assert not problems.errors, (problems.errors, problems.external)

@@ -16,6 +16,8 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# base URL of a started service → an admin API key in its database; http_json sends it.
+AUTH_TOKENS: dict[str, str] = {}
 
 
 def free_port() -> int:
@@ -71,6 +73,11 @@ class ServiceProcess:
 
     def start(self) -> ServiceProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.base not in AUTH_TOKENS:
+            from tests.support.auth import key_for_data_dir
+
+            AUTH_TOKENS[self.base] = key_for_data_dir(self.data_dir, self.env)
+        self.token = AUTH_TOKENS[self.base]
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "service", "serve", "--port", str(self.port)], cwd=ROOT,
@@ -173,7 +180,11 @@ def http_json(method: str, url: str, body: bytes | None = None,
     """(status, headers, parsed JSON or raw bytes) without raising on 4xx/5xx."""
     import json
 
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    headers = dict(headers or {})
+    token = next((t for base, t in AUTH_TOKENS.items() if url.startswith(base + "/")), None)
+    if token is not None and "Authorization" not in headers:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             raw = response.read()

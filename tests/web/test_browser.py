@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -96,8 +95,12 @@ def set_pointer(data: dict, pointer: str, value) -> dict:
 
 
 def api_json(web_service, path: str):
-    with urllib.request.urlopen(web_service.base + path, timeout=30) as response:
-        return json.loads(response.read())
+    """GET from the API as the test's admin key (tests.support.processes sends it)."""
+    from tests.support.processes import http_json
+
+    status, _, body = http_json("GET", web_service.base + path, timeout=30)
+    assert status == 200, body
+    return body
 
 
 # ---------------------------------------------------------------------------- documents
@@ -356,7 +359,7 @@ PAGES = ["/", *(f"/van-ban/{t}" for t in TYPES), "/hang-loat", "/khong-co-trang-
 
 UNNAMED = """() => {
     const bad = [];
-    for (const el of document.querySelectorAll('input, select, textarea')) {
+    for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
         const named = (el.labels && el.labels.length) || el.getAttribute('aria-label');
         if (!named) bad.push(el.id || el.name || el.type);
     }

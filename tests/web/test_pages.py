@@ -143,14 +143,20 @@ def test_xlsx_template_of_unknown_type_is_404(client):
 # ------------------------------------------------------------------------------ session, CSRF
 
 
-def test_session_cookie_is_http_only_and_same_site(client):
-    cookie = client.get("/").headers["Set-Cookie"]
+def test_session_cookie_is_http_only_and_same_site(app):
+    cookie = app.test_client().get("/dang-nhap").headers["Set-Cookie"]
     assert cookie.startswith("thidua_session=")
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Secure" not in cookie  # plain http on 127.0.0.1: a Secure cookie would be lost
+    over_tls = app.test_client().get("/dang-nhap", base_url="https://localhost").headers[
+        "Set-Cookie"]
+    assert "Secure" in over_tls
 
 
-def test_api_clients_without_the_page_cookie_need_no_token(client):
-    response = client.post("/api/v1/documents/directive.pdf", json={})
+def test_api_clients_without_the_page_cookie_need_no_token(app):
+    from tests.support.auth import client_as
+
+    response = client_as(app).post("/api/v1/documents/directive.pdf", json={})
     assert response.status_code == 422  # validation, not CSRF
 
 
@@ -170,7 +176,9 @@ def test_requests_with_the_page_cookie_need_the_token(client, sample):
 
 
 def test_token_is_stable_within_a_session_and_differs_between_sessions(app):
-    first, second = app.test_client(), app.test_client()
+    from tests.support.auth import user_client
+
+    first, second = user_client(app), user_client(app)
     a1 = csrf_of(first.get("/").get_data(as_text=True))
     a2 = csrf_of(first.get("/hang-loat").get_data(as_text=True))
     b1 = csrf_of(second.get("/").get_data(as_text=True))
@@ -187,7 +195,9 @@ def test_secret_key_is_generated_once_private_and_reused(tmp_path):
     two = create_app({"DATA_DIR": str(data), "TESTING": True})
     assert one.config["SECRET_KEY"] == two.config["SECRET_KEY"] == key_file.read_text().strip()
     # a session made by one process is valid in the other (workers share the key)
-    browser = one.test_client()
+    from tests.support.auth import user_client
+
+    browser = user_client(one)
     token = csrf_of(browser.get("/").get_data(as_text=True))
     other = two.test_client()
     other.set_cookie("thidua_session", browser.get_cookie("thidua_session").value)

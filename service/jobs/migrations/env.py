@@ -6,6 +6,7 @@
 
 from alembic import context
 
+import service.auth.models  # noqa: F401  (registers the auth tables on Base)
 from service.jobs.models import Base
 
 config = context.config

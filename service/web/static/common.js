@@ -33,6 +33,14 @@ export async function readProblem(response) {
   if (type.includes("json")) {
     try { body = await response.json(); } catch { body = null; }
   }
+  if (response.status === 401) {
+    // The sign-in ended (idle too long, signed out elsewhere): say so in clerk's words; the
+    // form stays as typed so it can be saved as JSON before signing in again.
+    return { status: 401, code: (body && body.code) || "authentication_required",
+      title: "Phiên đăng nhập đã hết",
+      detail: "Hãy bấm “Lưu tệp JSON” để giữ dữ liệu đã nhập, rồi đăng nhập lại (mở trang trong thẻ mới).",
+      errors: [] };
+  }
   return {
     status: response.status,
     code: (body && body.code) || "http_error",

@@ -1,0 +1,119 @@
+"""The Flask side of authentication: who is asking, and may they.
+
+Before every request: an ``Authorization: Bearer <key>`` header names an API client; else the
+web session cookie names a signed-in user (server-side session, so logout and disabling end
+it at once). ``g.principal`` is then a :class:`~service.auth.store.Principal` or None, and
+``g.client_id`` its owner string for logs and the rate limit.
+
+Open without signing in: health checks, the API description and docs, static files and the
+sign-in page. Everything else needs a principal: API routes answer 401 problem+json with
+``WWW-Authenticate: Bearer``; a web page redirects to the sign-in page. Views marked
+:func:`admin_required` answer 403 to anyone but an admin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+from urllib.parse import quote
+
+from flask import Flask, current_app, g, redirect, request, session
+
+from service.auth.models import ADMIN
+from service.auth.store import AuthStore, Principal
+from service.errors import Problem
+
+EXTENSION = "thidua_auth"
+SESSION_KEY = "sid"
+LOCAL = Principal("local", "local", "Máy cục bộ", ADMIN)  # authentication turned off
+PUBLIC_ENDPOINTS = frozenset({
+    "static", "web.static", "web.login", "web.login_submit", "health.healthz",
+    "health.readyz", "docs.api_docs", "api-docs.openapi_json"})
+ADMIN_ATTR = "_thidua_admin_only"
+
+F = TypeVar("F", bound=Callable)
+
+
+def admin_required(view: F) -> F:
+    """Mark a view as admins only (checked before the request reaches it)."""
+    setattr(view, ADMIN_ATTR, True)
+    return view
+
+
+def store() -> AuthStore:
+    return current_app.extensions[EXTENSION]
+
+
+def current_principal() -> Principal | None:
+    return g.get("principal")
+
+
+def _unauthorized(code: str, detail: str) -> Problem:
+    return Problem(401, code, "Cần xác thực", detail,
+                   headers={"WWW-Authenticate": 'Bearer realm="thidua"'})
+
+
+def _wants_page() -> bool:
+    return request.blueprint == "web" and request.method in ("GET", "HEAD")
+
+
+def _identify() -> Principal | None:
+    header = request.headers.get("Authorization")
+    if header is not None:
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized("invalid_credentials",
+                                "Tiêu đề Authorization phải có dạng “Bearer <khóa API>”.")
+        key = store().verify_key(token.strip())
+        if key is None:
+            raise _unauthorized("invalid_api_key",
+                                "Khóa API không đúng, đã bị thu hồi hoặc không tồn tại.")
+        return key.principal()
+    sid = session.get(SESSION_KEY)
+    if sid:
+        user = store().resolve_session(sid)
+        if user is not None:
+            return user.principal()
+        session.pop(SESSION_KEY, None)  # ended, expired or disabled: forget it
+    return None
+
+
+def _guard():
+    if not current_app.config["AUTH_ENABLED"]:
+        g.principal = LOCAL
+        return None
+    g.principal = principal = _identify()
+    if principal is not None:
+        g.client_id = principal.owner
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+        return None  # unknown routes fall through to the usual 404/405
+    if endpoint == "prometheus_metrics" and current_app.config["METRICS_PUBLIC"]:
+        return None
+    if principal is None:
+        if _wants_page():
+            target = request.full_path if request.query_string else request.path
+            return redirect(f"/dang-nhap?next={quote(target, safe='/')}", code=303)
+        raise _unauthorized("authentication_required",
+                            "Cần khóa API (Authorization: Bearer …) hoặc đăng nhập trên trang "
+                            "web để dùng chức năng này.")
+    view = current_app.view_functions.get(endpoint)
+    admin_only = getattr(view, ADMIN_ATTR, False) or endpoint == "prometheus_metrics"
+    if admin_only and not principal.is_admin:
+        raise Problem(403, "forbidden", "Không có quyền",
+                      "Chức năng này chỉ dành cho quản trị viên.")
+    return None
+
+
+def init_app(app: Flask) -> None:
+    """Open the user/key store and check every request. Registered before the rate limit,
+    so authenticated clients are limited by who they are, not by their address."""
+    from service.jobs.db import database_url
+
+    settings = app.config
+    app.extensions[EXTENSION] = AuthStore(
+        database_url(settings), max_failures=settings["LOGIN_MAX_FAILURES"],
+        lockout_s=settings["LOGIN_LOCKOUT_S"],
+        session_idle_s=settings["SESSION_IDLE_MINUTES"] * 60,
+        session_max_s=settings["SESSION_MAX_HOURS"] * 3600)
+    app.before_request(_guard)

@@ -14,6 +14,28 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+KEYS: dict[str, str] = {}  # base URL of a started service → an admin API key for it
+
+
+def create_key(data_dir: Path, env: dict | None = None, role: str = "admin") -> str:
+    """An API key in the database a service on ``data_dir`` (and ``env``) uses."""
+    from service.auth.store import AuthStore
+    from service.jobs.db import database_url, dispose_engines
+
+    url = database_url({"DATA_DIR": str(data_dir),
+                        "DATABASE_URL": (env or {}).get("THIDUA_DATABASE_URL", "")})
+    _key, token = AuthStore(url).create_key("bench", role, "bench")
+    dispose_engines(url)
+    return token
+
+
+def auth(base: str) -> dict[str, str]:
+    """The Authorization header for a service started by :func:`start_service`."""
+    return {"Authorization": f"Bearer {KEYS[base]}"}
+
+
+def get(url: str, base: str) -> urllib.request.Request:
+    return urllib.request.Request(url, headers=auth(base))
 
 
 def sample(type_id: str) -> dict:
@@ -52,6 +74,7 @@ def start_service(data_dir: Path, *, port: int | None = None, env: dict | None =
                   args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
     """Start ``python -m service serve`` on a free port; wait until /healthz answers."""
     port = port or free_port()
+    token = create_key(data_dir, env)
     full_env = {**os.environ, "THIDUA_DATA_DIR": str(data_dir), "THIDUA_LOG_LEVEL": "WARNING",
                 "THIDUA_RATE_LIMIT_PER_MINUTE": "0",
                 **(env or {})}
@@ -64,6 +87,7 @@ def start_service(data_dir: Path, *, port: int | None = None, env: dict | None =
         try:
             with urllib.request.urlopen(base + "/healthz", timeout=1) as r:
                 if r.status == 200:
+                    KEYS[base] = token
                     return proc, base
         except OSError:
             time.sleep(0.2)

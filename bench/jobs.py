@@ -25,7 +25,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.common import ROOT, free_port, start_service
+from bench.common import ROOT, auth, free_port, get, start_service
 
 FAMILY = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng")
 MIDDLE = ("Văn", "Thị", "Hữu", "Đức", "Minh", "Thanh", "Quốc", "Ngọc", "Xuân", "Thu")
@@ -103,17 +103,18 @@ def run_job(base: str, payload: bytes, count: int) -> tuple[float, float, dict]:
     """POST, poll until finished, download; (seconds to 202, seconds to result, job)."""
     started = time.perf_counter()
     request = urllib.request.Request(base + "/api/v1/batches", data=payload, method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **auth(base)})
     with urllib.request.urlopen(request, timeout=600) as response:
         job = json.loads(response.read())
     accepted = time.perf_counter() - started
     while job["status"] not in ("succeeded", "failed", "cancelled"):
         time.sleep(0.25)
-        with urllib.request.urlopen(f"{base}/api/v1/batches/{job['id']}", timeout=60) as r:
+        with urllib.request.urlopen(get(f"{base}/api/v1/batches/{job['id']}", base),
+                                    timeout=60) as r:
             job = json.loads(r.read())
     if job["status"] != "succeeded":
         raise RuntimeError(f"job ended {job['status']}: {job['errors']}")
-    with urllib.request.urlopen(base + job["result_url"], timeout=600) as response:
+    with urllib.request.urlopen(get(base + job["result_url"], base), timeout=600) as response:
         size = 0
         while block := response.read(1 << 20):
             size += len(block)

@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.common import ROOT, describe, peak_rss_mb, sample, start_service, timed
+from bench.common import ROOT, auth, describe, peak_rss_mb, sample, start_service, timed
 
 
 def render_times(runs: int = 40) -> None:
@@ -40,10 +40,10 @@ def load(seconds: float = 8.0, concurrency: int = 4) -> None:
                 ("GET /healthz", lambda: urllib.request.Request(base + "/healthz")),
                 ("POST directive.pdf", lambda: urllib.request.Request(
                     base + "/api/v1/documents/directive.pdf", data=body,
-                    headers={"Content-Type": "application/json"})),
+                    headers={"Content-Type": "application/json", **auth(base)})),
                 ("POST directive.docx", lambda: urllib.request.Request(
                     base + "/api/v1/documents/directive.docx", data=body,
-                    headers={"Content-Type": "application/json"})),
+                    headers={"Content-Type": "application/json", **auth(base)})),
             ):
                 latencies: list[float] = []
                 statuses: dict[int, int] = {}

@@ -23,6 +23,9 @@ access_log = logging.getLogger("thidua.access")
 
 def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     settings = config.load(overrides)
+    from service.rendering import memory
+
+    memory.limit_arenas()  # before the server's threads make their own malloc arenas
     configure_logging(settings["LOG_LEVEL"])
     app = Flask(__name__, static_folder="static", static_url_path="/static")
     app.config.update(settings)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import os
 import threading
 import tomllib
@@ -399,6 +400,7 @@ def load(path: str | os.PathLike[str]) -> RewardTable:
 
 # ------------------------------------------------------------------ the configured table
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _configured: Path | None = None
 _cache: dict[Path, tuple[tuple[int, int], RewardTable]] = {}
@@ -430,16 +432,30 @@ def current() -> RewardTable:
     """The table of the configured file (``configure`` > ``THIDUA_REWARDS_FILE`` > default),
     re-read when the file's size or modification time changes."""
     path = active_path()
+    with _lock:
+        hit = _cache.get(path)
     try:
         st = path.stat()
     except OSError as exc:
+        if hit is not None:  # the file went away under a running service: keep the last table
+            log.error("rewards file %s unreadable (%s); keeping the table loaded before",
+                      path, exc.strerror)
+            return hit[1]
         raise RewardsConfigError(f"cannot read the rewards file {path}: {exc.strerror}") from None
     stamp = (st.st_mtime_ns, st.st_size)
-    with _lock:
-        hit = _cache.get(path)
-        if hit is not None and hit[0] == stamp:
-            return hit[1]
-    table = load(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    try:
+        table = load(path)
+    except RewardsConfigError as exc:
+        if hit is None:
+            raise  # at start-up a broken table stops the start
+        # A broken edit of a running service's table: keep serving the last good one (logged
+        # once per edit) rather than failing every decision until the file is fixed.
+        log.error("rewards file %s is broken (%s); keeping the last good table", path, exc)
+        with _lock:
+            _cache[path] = (stamp, hit[1])
+        return hit[1]
     with _lock:
         _cache[path] = (stamp, table)
     return table

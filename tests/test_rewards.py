@@ -291,6 +291,25 @@ def test_a_corrected_file_applies_without_a_restart(tmp_path):
     assert rewards.current().reward("giay_khen", "ca_nhan", day).amount == 780_000
 
 
+def test_a_broken_edit_of_a_running_service_keeps_the_last_good_table(tmp_path, caplog):
+    import os
+
+    path = shipped_with(tmp_path, "amount = 2530000", "amount = 2530000")
+    rewards.configure(path)
+    day = dt.date(2026, 12, 7)
+    assert rewards.current().reward("giay_khen", "ca_nhan", day).amount == 760_000
+    path.write_text("version = 1\n[rounding\n", encoding="utf-8")  # a half-saved edit
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    with caplog.at_level("ERROR", logger="service.rewards"):
+        assert rewards.current().reward("giay_khen", "ca_nhan", day).amount == 760_000
+    assert "keeping the last good table" in caplog.text
+    path.unlink()  # even a deleted file keeps the table a running service has
+    assert rewards.current().reward("giay_khen", "ca_nhan", day).amount == 760_000
+    with pytest.raises(rewards.RewardsConfigError):  # but it is never a start's table
+        rewards.configure(tmp_path / "missing.toml")
+
+
 def test_the_environment_variable_chooses_the_file(tmp_path, monkeypatch):
     path = shipped_with(tmp_path, 'mode = "up"', 'mode = "down"')
     monkeypatch.setenv("THIDUA_REWARDS_FILE", str(path))

@@ -68,7 +68,14 @@ def register_error_handlers(app: Flask) -> None:
         detail = None
         if isinstance(exc, RequestEntityTooLarge):
             limit = app.config.get("MAX_CONTENT_LENGTH")
-            detail = f"Kích thước yêu cầu vượt giới hạn {limit} byte."
+            length = request.content_length
+            if limit is not None and length is not None and length <= limit:
+                # the body is within the limit: a form limit was hit, not the size limit
+                detail = (f"Biểu mẫu vượt giới hạn: tối đa {app.config.get('MAX_FORM_PARTS')} "
+                          f"phần, mỗi trường không phải tệp tối đa "
+                          f"{app.config.get('MAX_FORM_MEMORY_SIZE')} byte.")
+            else:
+                detail = f"Kích thước yêu cầu vượt giới hạn {limit} byte."
         problem = http_problem(status, detail)
         if status == 405 and getattr(exc, "valid_methods", None):
             problem.headers["Allow"] = ", ".join(exc.valid_methods)

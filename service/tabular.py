@@ -277,7 +277,8 @@ def _decode_csv(raw: bytes) -> str:
 
 
 def _delimiter(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    # lazily: text.splitlines() built a list of every line of the file (~50 bytes a line)
+    first = next((m.group() for m in re.finditer(r"[^\r\n]+", text) if m.group().strip()), "")
     counts = {d: first.count(d) for d in (";", ",", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
@@ -291,12 +292,19 @@ def read_csv(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS) 
         try:
             for number, cells in enumerate(reader, start=1):
                 if len(cells) > MAX_COLUMNS:
-                    raise _problem("too_many_columns", "Quá nhiều cột",
-                                   f"Dòng {number} có {len(cells)} cột (tối đa {MAX_COLUMNS}).")
+                    problem = _problem("too_many_columns", "Quá nhiều cột",
+                                       f"Dòng {number} có {len(cells)} cột (tối đa {MAX_COLUMNS}).")
+                    problem.errors = [FieldError(f"/rows/{number}", "too_many_columns",
+                                                 problem.detail, row=number)]
+                    raise problem
                 yield number, [c if c.strip() else None for c in cells], []
         except csv.Error as exc:
-            raise _problem("bad_csv", "Tệp CSV hỏng",
-                           f"Dòng {reader.line_num}: {exc}.") from None
+            line = reader.line_num
+            message = (f"Dòng {line} có một ô dài quá {csv.field_size_limit()} ký tự (có thể do "
+                       "dấu ngoặc kép không đóng)." if "field limit" in str(exc) else
+                       f"Dòng {line} không đọc được theo định dạng CSV ({exc}).")
+            raise Problem(422, "bad_csv", "Tệp CSV hỏng", message,
+                          [FieldError(f"/rows/{line}", "bad_csv", message, row=line)]) from None
 
     return build_items(doc_schema, records(), max_rows=max_rows)
 
@@ -358,13 +366,16 @@ def _ref(ref: str) -> tuple[int, int]:
     return int(match.group(2)), col
 
 
-def _sheet_facts(archive: zipfile.ZipFile, path: str) -> _SheetFacts:
+def _sheet_facts(archive: zipfile.ZipFile, path: str, max_rows: int = MAX_ROWS) -> _SheetFacts:
     """What openpyxl's streaming reader does not tell: hidden rows/columns, merged ranges,
-    formulas without a cached value. One streaming pass over the sheet XML."""
+    formulas without a cached value. One streaming pass over the sheet XML, which stops at
+    the first row with a value past the row cap (the rest of a huge sheet is never parsed)."""
     from defusedxml.ElementTree import iterparse
 
     facts = _SheetFacts(set(), set(), [], [])
     main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    last_row = max_rows + HEADER_SEARCH_ROWS + 1  # the same bound as read_xlsx's records()
+    number = 0
     with archive.open(path) as handle:
         for _, element in iterparse(handle, events=("end",)):
             tag = element.tag
@@ -376,8 +387,14 @@ def _sheet_facts(archive: zipfile.ZipFile, path: str) -> _SheetFacts:
                 if element.find(f"{main}f") is not None and (cached is None or not cached.text):
                     facts.uncalculated.append(_ref(element.get("r")))
             elif tag == f"{main}row":
+                number = int(element.get("r") or number + 1)
+                if number > last_row and any(
+                        child.find(f"{main}v") is not None or child.find(f"{main}is") is not None
+                        for child in element):
+                    raise Problem(413, "too_many_rows", "Danh sách quá dài",
+                                  f"Tối đa {max_rows} dòng mỗi tệp.")
                 if element.get("hidden") in ("1", "true"):
-                    facts.hidden_rows.add(int(element.get("r")))
+                    facts.hidden_rows.add(number)
                 element.clear()
             elif tag == f"{main}mergeCell":
                 (r1, c1), (r2, c2) = (_ref(p) for p in element.get("ref").split(":"))
@@ -390,7 +407,7 @@ def read_xlsx(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS)
 
     archive = _check_archive(raw)
     try:
-        facts = _sheet_facts(archive, _sheet_path(archive))
+        facts = _sheet_facts(archive, _sheet_path(archive), max_rows)
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Problem:
         raise

@@ -10,7 +10,8 @@ DOCX and XLSX files are ZIP archives of XML. Before openpyxl or python-docx open
 * no two entries overlap (the "quoted-overlap" bomb, CVE-2024-0450, which the zipfile module
   of Python < 3.11.8 does not reject itself);
 * ``[Content_Types].xml`` is present (a plain ZIP is not an Office file);
-* no XML part declares a DOCTYPE (entities, XXE, billion laughs).
+* no part declares a DOCTYPE or an ENTITY (XXE, billion laughs): every part is scanned
+  whole, whatever its name, UTF-16 parts too (not just the first bytes of ``.xml`` files).
 
 Every refusal is a :class:`~service.errors.Problem` with a stable code and a Vietnamese message.
 """
@@ -28,6 +29,7 @@ from service.errors import Problem
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
+_UTF16_START = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
 
 
 @dataclass(frozen=True)
@@ -114,12 +116,20 @@ def check_ooxml(data: bytes, *, kind: str = "xlsx", limits: ZipLimits | None = N
             if info.is_dir():
                 continue
             read = 0
+            wide: bool | None = None
+            tail = b""
             try:
                 with archive.open(info) as handle:
-                    first = b""
                     while block := handle.read(64 * 1024):
-                        if not first:
-                            first = block[:2048]
+                        if wide is None:
+                            wide = block.startswith(_UTF16_START)
+                        text = block.replace(b"\x00", b"") if wide else block
+                        # anywhere in the part (a DOCTYPE may follow a long comment), and
+                        # across the boundary of two blocks
+                        if _DOCTYPE.search(text) or _DOCTYPE.search(tail + text[:16]):
+                            raise _refuse("xml_doctype", "Tệp chứa khai báo DOCTYPE/ENTITY "
+                                          "trong XML; không được chấp nhận.")
+                        tail = text[-16:]
                         read += len(block)
                         total += len(block)
                         if read > limits.max_entry_bytes or total > limits.max_total_bytes:
@@ -131,6 +141,3 @@ def check_ooxml(data: bytes, *, kind: str = "xlsx", limits: ZipLimits | None = N
                                           413)
             except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError):
                 raise _refuse("zip_corrupt", f"Tệp {label} bị hỏng, không đọc được.") from None
-            if info.filename.endswith((".xml", ".rels")) and _DOCTYPE.search(first):
-                raise _refuse("xml_doctype",
-                              "Tệp chứa khai báo DOCTYPE/ENTITY trong XML; không được chấp nhận.")

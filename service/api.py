@@ -34,6 +34,30 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+def read_body_limited(limit: int, detail: str) -> bytes:
+    """The request body, or 413 when it is longer than ``limit`` bytes.
+
+    A chunked body has no Content-Length: it is read in blocks up to one byte past the limit,
+    so a body cut short by a limit is refused, never parsed as if it were whole (Werkzeug's
+    own stream limit raises 413 when the limit is MAX_REQUEST_BYTES).
+    """
+    too_large = Problem(413, "payload_too_large", "Dữ liệu gửi lên quá lớn", detail)
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    stream = request.stream
+    blocks: list[bytes] = []
+    size = 0
+    while True:
+        block = stream.read(min(1 << 16, limit + 1 - size))
+        if not block:
+            break
+        blocks.append(block)
+        size += len(block)
+        if size > limit:
+            raise too_large
+    return b"".join(blocks)
+
+
 def read_json_body(max_bytes: int | None = None) -> object:
     """The request's JSON body, parsed strictly; 415 for another content type."""
     mimetype = request.mimetype or ""
@@ -41,13 +65,7 @@ def read_json_body(max_bytes: int | None = None) -> object:
         raise Problem(415, "unsupported_media_type", "Kiểu nội dung không được hỗ trợ",
                       "Gửi dữ liệu JSON với Content-Type: application/json.")
     limit = max_bytes or current_app.config["MAX_DOCUMENT_JSON_BYTES"]
-    if request.content_length is not None and request.content_length > limit:
-        raise Problem(413, "payload_too_large", "Dữ liệu gửi lên quá lớn",
-                      f"Văn bản đơn lẻ tối đa {limit} byte.")
-    raw = request.get_data(cache=False)
-    if len(raw) > limit:
-        raise Problem(413, "payload_too_large", "Dữ liệu gửi lên quá lớn",
-                      f"Văn bản đơn lẻ tối đa {limit} byte.")
+    raw = read_body_limited(limit, f"Văn bản đơn lẻ tối đa {limit} byte.")
     if not raw.strip():
         raise Problem(400, "json_empty", "Thiếu nội dung", "Yêu cầu không có nội dung JSON.")
     return parse_json(raw, max_depth=current_app.config["MAX_JSON_DEPTH"])

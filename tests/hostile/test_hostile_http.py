@@ -105,6 +105,21 @@ def test_a_json_batch_over_max_request_bytes(make_app):
     assert client.get(BATCHES).get_json() == []
 
 
+@pytest.mark.parametrize("limits", [{"MAX_DOCUMENT_JSON_BYTES": 20_000},
+                                    {"MAX_DOCUMENT_JSON_BYTES": 20_000,
+                                     "MAX_REQUEST_BYTES": 20_000}])
+def test_a_streamed_document_over_the_limit_is_refused_not_cut(make_app, limits):
+    """No Content-Length: the body is counted while read; valid JSON in its first bytes and
+    junk after must not be parsed as if the first bytes were the whole request."""
+    client = client_as(make_app(**limits))
+    body = json.dumps(load_sample("directive"), ensure_ascii=False).encode()
+    body += b" " * (20_000 - len(body)) + b"and then this, which is not JSON"
+    problem(streamed(client, DOCUMENT, body, "application/json"), 413, "payload_too_large")
+    exact = json.dumps(load_sample("directive"), ensure_ascii=False).encode()
+    ok = streamed(client, DOCUMENT, exact, "application/json")
+    assert ok.status_code == 200, ok.get_data(as_text=True)[:300]
+
+
 def test_a_document_over_max_document_json_bytes(make_app):
     client = client_as(make_app(MAX_DOCUMENT_JSON_BYTES=20_000))
     payload = load_sample("directive")

@@ -52,8 +52,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _limit() -> None:
-        if not request.path.startswith("/api/"):
-            return
+        if not request.path.startswith("/api/") and request.endpoint != "web.login_submit":
+            return  # the API, and sign-in attempts (password guessing from one address)
         key = g.get("client_id") or request.remote_addr or "unknown"
         wait = buckets.take(str(key))
         if wait > 0:

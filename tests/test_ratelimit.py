@@ -41,3 +41,15 @@ def test_limit_can_be_turned_off(tmp_path):
 
     client = client_as(app)
     assert all(client.get("/api/v1/document-types").status_code == 200 for _ in range(100))
+
+
+def test_sign_in_attempts_from_one_address_are_limited(tmp_path):
+    from service import create_app
+    from tests.support.auth import login
+
+    app = create_app({"DATA_DIR": str(tmp_path), "RATE_LIMIT_PER_MINUTE": 1,
+                      "RATE_LIMIT_BURST": 3})
+    client = app.test_client()
+    statuses = [login(client, f"khong.co.{i}", "sai-mat-khau-1").status_code for i in range(4)]
+    assert statuses[:3] == [401, 401, 401] and statuses[3] == 429
+    assert client.get("/dang-nhap").status_code == 200  # the page itself is not limited

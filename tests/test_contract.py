@@ -126,6 +126,28 @@ def test_every_text_of_the_sample_reaches_both_outputs(type_id, rendered):
             assert needle in flat or vn.upper_vn(needle) in flat, (fmt, path, needle[:60])
 
 
+@pytest.mark.parametrize("type_id", TYPES)
+def test_docx_properties_are_not_written_twice(type_id, rendered):
+    """Word refuses a file whose table/paragraph/run properties repeat an element (schema:
+    each appears once, in order); LibreOffice silently keeps one of them."""
+    import io
+    from collections import Counter
+
+    from lxml import etree
+
+    content = rendered(type_id).get(Format.DOCX)
+    if content is None:
+        pytest.skip("no DOCX for this type")
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(content)).read("word/document.xml"))
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    for props in root.iter(f"{w}tblPr", f"{w}pPr", f"{w}rPr", f"{w}tcPr", f"{w}trPr",
+                           f"{w}sectPr"):
+        repeated = [tag for tag, n in Counter(child.tag for child in props).items()
+                    if n > 1 and not tag.endswith("}headerReference")
+                    and not tag.endswith("}footerReference")]
+        assert not repeated, (props.tag, repeated)
+
+
 def test_rendering_core_never_imports_flask():
     import ast
 

@@ -85,7 +85,12 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     smorest = Api(app, spec_kwargs={"info": {"description": (
         "Tạo Chỉ thị, Kế hoạch, Quyết định khen thưởng và Bằng khen/Giấy khen theo "
-        "Nghị định 30/2020/NĐ-CP. Mọi lỗi trả về application/problem+json.")}})
+        "Nghị định 30/2020/NĐ-CP. Mọi lỗi trả về application/problem+json. Xác thực: "
+        "Authorization: Bearer <khóa API> (python -m service keys create TÊN).")},
+        "security": [{"bearerAuth": []}]})
+    smorest.spec.components.security_scheme("bearerAuth", {
+        "type": "http", "scheme": "bearer",
+        "description": "Khóa API dạng thd_…; tạo bằng python -m service keys create TÊN"})
     smorest.register_field(base.Text, "string", None)
     smorest.register_field(base.Abbreviation, "string", None)
     smorest.register_field(base.StrictInt, "integer", None)

@@ -426,3 +426,11 @@ def test_every_admin_view_is_marked_admin_only(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in admin_views and "GET" in rule.methods:
             assert clerk.get(rule.rule).status_code == 403, rule.rule
+
+
+def test_openapi_declares_the_bearer_scheme(anon_client):
+    spec = anon_client.get("/api/openapi.json").get_json()
+    assert spec["security"] == [{"bearerAuth": []}]
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer",
+        "description": "Khóa API dạng thd_…; tạo bằng python -m service keys create TÊN"}

@@ -13,6 +13,7 @@ sign-in page. Everything else needs a principal: API routes answer 401 problem+j
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import quote
@@ -117,3 +118,8 @@ def init_app(app: Flask) -> None:
         session_idle_s=settings["SESSION_IDLE_MINUTES"] * 60,
         session_max_s=settings["SESSION_MAX_HOURS"] * 3600)
     app.before_request(_guard)
+    if settings["AUTH_ENABLED"] and app.extensions[EXTENSION].count_users() == 0:
+        logging.getLogger("thidua.auth").warning(
+            "no user can sign in yet: create an admin with "
+            "`python -m service users create admin --role admin --generate` "
+            "(`python -m service serve` does this on its first start)")

@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--max-requests", type=int, default=4000)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--no-recycle", action="store_true",
+                        help="turn off gunicorn's max_requests (see whether memory plateaus)")
     args = parser.parse_args(argv or [])
 
     tmp = tempfile.TemporaryDirectory()
@@ -132,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
            "THIDUA_DATA_DIR": str(data), "THIDUA_PORT": str(port), "THIDUA_LOG_LEVEL": "WARNING",
            "THIDUA_GUNICORN_WORKERS": str(args.workers), "THIDUA_RATE_LIMIT_PER_MINUTE": "0"}
     log = open(data / "gunicorn.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+    extra = ["--max-requests", "0"] if args.no_recycle else []
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *extra,
                              "service:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -1,4 +1,9 @@
-"""Production gunicorn settings: `gunicorn -c gunicorn.conf.py "service:create_app()"`."""
+"""Production gunicorn settings: `gunicorn -c gunicorn.conf.py "service:create_app()"`.
+
+On SIGTERM requests in flight finish and batch chunks being rendered get
+``graceful_timeout - 10`` seconds to finish (then they are handed back without using an
+attempt); see ``service/server.py``.
+"""
 
 import os
 
@@ -13,3 +18,27 @@ max_requests_jitter = 200
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+
+def post_worker_init(worker):
+    from service.server import post_worker_init as hook
+
+    hook(worker)
+
+
+def worker_int(worker):
+    from service.server import worker_int as hook
+
+    hook(worker)
+
+
+def worker_abort(worker):
+    from service.server import worker_abort as hook
+
+    hook(worker)
+
+
+def worker_exit(server, worker):
+    from service.server import worker_exit as hook
+
+    hook(server, worker)

@@ -139,6 +139,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RESULT_TTL_HOURS", 72, int,
             "Hours a finished job's files are kept; then `python -m service cleanup` removes "
             "them.", _positive, "must be positive"),
+    Setting("QUEUE_MAX_ITEMS", 200_000, int,
+            "Items waiting or rendering across all batches beyond which a new batch gets 503 "
+            "with Retry-After.", _positive, "must be positive"),
 )
 
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}

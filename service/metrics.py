@@ -1,5 +1,7 @@
-"""Prometheus metrics at ``/metrics``: requests by route and status, render time by document
-type and format, and whatever gauges other parts register (jobs, queue depth).
+"""Prometheus metrics at ``/metrics`` (admins only, unless ``METRICS_PUBLIC``): requests by
+route and status, render time by document type and format, and what other parts add through
+:func:`add_collector` (batch jobs: ``service/jobs/metrics.py``, read from the job database at
+scrape time so that every process reports the same numbers).
 
 Each app has its own registry, so tests can build many apps in one process.
 """
@@ -10,10 +12,18 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, Response, g, request
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client import generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 RENDER_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+EXTENSION = "thidua_metrics"
+PENDING = "thidua_metrics_collectors"  # collectors added before init_app
 
 
 class Metrics:
@@ -37,13 +47,28 @@ class Metrics:
             gauge.set_function(read)
         return gauge
 
+    def add(self, collector) -> None:
+        """A collector (``collect()`` yielding metric families) read at every scrape."""
+        self.registry.register(collector)
+
     def observe_render(self, doc_type: str, fmt: str, seconds: float) -> None:
         self.render.labels(doc_type, fmt).observe(seconds)
 
 
+def add_collector(app: Flask, collector) -> None:
+    """Register ``collector`` with ``app``'s metrics, now or when :func:`init_app` runs."""
+    metrics = app.extensions.get(EXTENSION)
+    if metrics is not None:
+        metrics.add(collector)
+    else:
+        app.extensions.setdefault(PENDING, []).append(collector)
+
+
 def init_app(app: Flask) -> Metrics:
     metrics = Metrics()
-    app.extensions["thidua_metrics"] = metrics
+    app.extensions[EXTENSION] = metrics
+    for collector in app.extensions.pop(PENDING, []):
+        metrics.add(collector)
 
     @app.before_request
     def _start_timer() -> None:

@@ -31,7 +31,13 @@ def jobs_app(tmp_path):
 
 @pytest.fixture
 def jc(jobs_app):
-    return client_as(jobs_app)
+    """A clerk's client; ``jc.owner`` is the owner its batches get."""
+    from tests.support.auth import authorize, store_of
+
+    key, token = store_of(jobs_app).create_key("tests", "clerk", "tests")
+    client = authorize(jobs_app.test_client(), token)
+    client.owner = key.principal().owner
+    return client
 
 
 def directives(n: int) -> dict:
@@ -79,12 +85,12 @@ def service(app):
 
 
 def test_json_batch_runs_to_a_merged_pdf_in_order(jc):
-    response = post(jc, directives(5))
+    response = post(jc, directives(6))
     assert response.status_code == 202, response.get_data(as_text=True)
     job = response.get_json()
     assert set(job) == FIELDS
     assert response.headers["Location"] == f"/api/v1/batches/{job['id']}"
-    assert job["status"] in ("queued", "running") and job["total"] == 5
+    assert job["status"] in ("queued", "running") and job["total"] == 6
     assert job["result_url"] is None and job["errors"] == [] and job["failed"] == 0
     seen_done = set()
 
@@ -94,16 +100,18 @@ def test_json_batch_runs_to_a_merged_pdf_in_order(jc):
 
     job = wait_until(jc, job["id"], track)
     assert job["status"] == "succeeded", job
-    assert (job["done"], job["failed"]) == (5, 0)
+    assert (job["done"], job["failed"]) == (6, 0)
     assert job["started_at"] and job["finished_at"] >= job["started_at"] >= job["created_at"]
-    assert seen_done <= {0, 2, 4, 5}  # progress moves chunk by chunk (CHUNK_SIZE=2)
+    # progress moves chunk by chunk (CHUNK_SIZE=2; three full chunks, which two workers may
+    # finish in any order, so every count seen is a multiple of 2)
+    assert seen_done <= {0, 2, 4, 6}
     result = download(jc, job["result_url"])
     assert result.status_code == 200 and result.mimetype == "application/pdf"
     assert "filename*=UTF-8''" in result.headers["Content-Disposition"]
     pages = pdf_pages_text(result.data)
-    assert len(pages) == 10  # a directive is two pages
+    assert len(pages) == 12  # a directive is two pages
     found = [m for p in pages for m in re.findall(r"đợt (\d{3})", p)]
-    assert found == [f"{i:03d}" for i in range(5)]
+    assert found == [f"{i:03d}" for i in range(6)]
     listed = jc.get("/api/v1/batches").get_json()
     assert [j["id"] for j in listed] == [job["id"]]
 
@@ -192,12 +200,16 @@ def test_idempotency_key(jc):
 
 
 def test_concurrent_retries_with_one_key_make_one_job(jobs_app):
+    """One client retrying at once (keys are scoped per owner: one API key here)."""
+    from tests.support.auth import authorize, make_key
+
     body = directives(2)
     ids: list[str] = []
     barrier = threading.Barrier(6)
+    token = make_key(jobs_app)
 
     def submit() -> None:
-        client = client_as(jobs_app)
+        client = authorize(jobs_app.test_client(), token)
         barrier.wait()
         response = post(client, body, {"Idempotency-Key": "same-key"})
         assert response.status_code == 202
@@ -209,12 +221,13 @@ def test_concurrent_retries_with_one_key_make_one_job(jobs_app):
     for t in threads:
         t.join()
     assert len(ids) == 6 and len(set(ids)) == 1
-    assert len(client_as(jobs_app).get("/api/v1/batches").get_json()) == 1
+    assert len(authorize(jobs_app.test_client(), token).get("/api/v1/batches").get_json()) == 1
+    assert len(client_as(jobs_app, "admin").get("/api/v1/batches").get_json()) == 1
     jobs_dir = service(jobs_app).files.root
     assert [p.name for p in jobs_dir.iterdir()] == [ids[0]]  # the losers left no files
 
 
-def queued_job(app, n: int = 4) -> str:
+def queued_job(app, n: int = 4, owner: str | None = None) -> str:
     """A job stored but not started (the supervisor is not woken)."""
     from service import registry
     from service.bulk import prepare
@@ -222,7 +235,7 @@ def queued_job(app, n: int = 4) -> str:
     body = directives(n)
     doc_type = registry.get("directive")
     items = prepare(doc_type, body["common"], body["items"])
-    return service(app).submit(doc_type, "pdf", items, start=False).job.id
+    return service(app).submit(doc_type, "pdf", items, owner=owner, start=False).job.id
 
 
 def test_unknown_batches_are_404(jc):
@@ -235,7 +248,7 @@ def test_unknown_batches_are_404(jc):
 
 
 def test_result_is_409_until_the_job_has_succeeded(jobs_app, jc):
-    job_id = queued_job(jobs_app)
+    job_id = queued_job(jobs_app, owner=jc.owner)
     job = jc.get(f"/api/v1/batches/{job_id}").get_json()
     assert job["status"] == "queued" and job["started_at"] is None
     assert "queued" in problem(jc.get(f"/api/v1/batches/{job_id}/result"), 409,
@@ -249,7 +262,7 @@ def test_result_is_409_until_the_job_has_succeeded(jobs_app, jc):
 
 
 def test_cancel_a_queued_job(jobs_app, jc):
-    job_id = queued_job(jobs_app)
+    job_id = queued_job(jobs_app, owner=jc.owner)
     response = jc.post(f"/api/v1/batches/{job_id}/cancel")
     assert response.status_code == 200
     job = response.get_json()
@@ -282,7 +295,7 @@ def test_cancel_a_running_job_stops_between_chunks(jobs_app, jc):
 
 
 def test_a_failed_job_reports_why(jobs_app, jc):
-    job_id = queued_job(jobs_app, 4)
+    job_id = queued_job(jobs_app, 4, owner=jc.owner)
     service(jobs_app).files.input_path(job_id, 2).unlink()  # the input of chunk 2 is lost
     service(jobs_app).supervisor.start()
     service(jobs_app).supervisor.wake()
@@ -433,3 +446,55 @@ def test_a_database_outage_is_a_503_not_a_500(jobs_app, jc):
         problem(post(jc, directives(1)), 503, "jobs_unavailable")
     finally:
         unreachable.dispose()
+
+
+# ---------------------------------------------------------------------------- metrics
+
+
+def scrape(client) -> dict[tuple[str, tuple], float]:
+    """``/metrics`` as {(sample name, sorted labels): value}."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(response.get_data(as_text=True))
+            for s in family.samples}
+
+
+def test_metrics_report_jobs_chunks_queue_depth_and_durations(jobs_app, jc):
+    admin = client_as(jobs_app, "admin")
+    assert jc.get("/metrics").status_code == 403  # a clerk may not scrape
+    waiting = queued_job(jobs_app, 4)  # 2 chunks, stored but not started
+    values = scrape(admin)
+    assert values[("thidua_batch_jobs", (("status", "queued"),))] == 1
+    assert values[("thidua_batch_queue_items", ())] == 4
+    assert values[("thidua_batch_chunks", (("status", "pending"),))] == 2
+    assert values[("thidua_batch_queue_max_items", ())] == 200_000
+    assert admin.post(f"/api/v1/batches/{waiting}/cancel").status_code == 200
+
+    started = time.monotonic()
+    job = post(jc, directives(6)).get_json()  # 3 chunks of 2
+    job = wait_until(jc, job["id"], finished)
+    elapsed = time.monotonic() - started
+    assert job["status"] == "succeeded"
+    values = scrape(admin)
+    jobs = {status: values[("thidua_batch_jobs", (("status", status),))]
+            for status in ("queued", "running", "succeeded", "failed", "cancelled")}
+    assert jobs == {"queued": 0, "running": 0, "succeeded": 1, "failed": 0, "cancelled": 1}
+    chunks = {status: values[("thidua_batch_chunks", (("status", status),))]
+              for status in ("pending", "running", "done", "failed", "cancelled")}
+    assert chunks == {"pending": 0, "running": 0, "done": 3, "failed": 0, "cancelled": 2}
+    assert values[("thidua_batch_queue_items", ())] == 0
+    assert values[("thidua_batch_store_up", ())] == 1
+    name = "thidua_batch_job_duration_seconds"
+    succeeded = (("status", "succeeded"),)
+    assert values[(f"{name}_count", succeeded)] == 1
+    run_time = values[(f"{name}_sum", succeeded)]
+    assert 0 < run_time <= elapsed
+    buckets = {float(dict(labels)["le"]): value for (sample, labels), value in values.items()
+               if sample == f"{name}_bucket" and dict(labels)["status"] == "succeeded"}
+    assert buckets[float("inf")] == 1
+    assert all(count == (1 if le >= run_time else 0) for le, count in buckets.items())
+    # the cancelled job never started: it has no run time
+    assert values[(f"{name}_count", (("status", "cancelled"),))] == 0

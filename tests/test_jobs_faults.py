@@ -14,6 +14,7 @@ import re
 import signal
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
@@ -101,10 +102,11 @@ def running_step(store, job_id: str, among: list[int] | None = None, timeout: fl
     raise AssertionError("no chunk was running")
 
 
-def check_result(base: str, job: dict, tmp_path: Path) -> None:
-    """Exactly 2.000 pages; page i names recipient i with register number start + i."""
+def check_result(base: str, job: dict, tmp_path: Path, count: int = COUNT) -> None:
+    """Exactly ``count`` pages (2.000 unless the job had the first ``count`` recipients only);
+    page i names recipient i with register number start + i."""
     assert job["status"] == "succeeded", job
-    assert (job["total"], job["done"], job["failed"]) == (COUNT, COUNT, 0)
+    assert (job["total"], job["done"], job["failed"]) == (count, count, 0)
     status, _, content = http_json("GET", base + job["result_url"])
     assert status == 200
     path = tmp_path / "result.pdf"
@@ -114,7 +116,7 @@ def check_result(base: str, job: dict, tmp_path: Path) -> None:
     pages = text.split("\f")
     if pages and not pages[-1].strip():
         pages.pop()
-    assert len(pages) == COUNT
+    assert len(pages) == count
     names = []
     registers = []
     for page in pages:
@@ -122,9 +124,9 @@ def check_result(base: str, job: dict, tmp_path: Path) -> None:
         assert len(found) == 1, page
         names.append(found[0])
         registers.append(int(re.search(r"Số sổ vàng: (\d+)", page).group(1)))
-    assert names == [r["recipient_name"] for r in recipients()]
+    assert names == [r["recipient_name"] for r in recipients()[:count]]
     start = batch_body()["common"]["register_start"]
-    assert registers == list(range(start, start + COUNT))
+    assert registers == list(range(start, start + count))
 
 
 def snapshot(store, job_id: str) -> dict[int, tuple]:
@@ -192,6 +194,100 @@ def test_whole_embedded_service_killed_and_restarted(tmp_path):
         assert_done_chunks_not_redone(before, snapshot(store, job["id"]))
         retry = submit(service.base)  # the same Idempotency-Key after the crash: same job
         assert retry["id"] == job["id"]
+    finally:
+        service.stop()
+
+
+def started_at(store, job_id: str) -> dict[int, datetime]:
+    """When each step that ever ran was last claimed."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from service.jobs.models import Step
+
+    with Session(store.engine) as session:
+        return {s.number: s.started_at for s in session.scalars(
+            select(Step).where(Step.job_id == job_id, Step.started_at.is_not(None)))}
+
+
+def send_half_a_request(service: ServiceProcess, path: str, body: bytes):
+    """A request in flight: the headers and half the body sent, the rest still to come."""
+    import socket
+
+    conn = socket.create_connection(("127.0.0.1", service.port), timeout=60)
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {service.token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+    conn.sendall(head + body[:len(body) // 2])
+    return conn
+
+
+def finish_request(conn, body: bytes) -> tuple[int, bytes]:
+    conn.sendall(body[len(body) // 2:])
+    raw = b""
+    while chunk := conn.recv(1 << 16):
+        raw += chunk
+    conn.close()
+    head, _, content = raw.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), content
+
+
+@pytest.mark.slow
+def test_sigterm_finishes_in_flight_work_and_a_restart_completes_the_job(tmp_path):
+    """SIGTERM (systemd, docker stop): the request in flight is answered, the chunks being
+    rendered finish and are recorded, nothing else starts, every process exits within the
+    grace time, no step is left claimed and no attempt is spent; the restarted service
+    finishes the job with every certificate exactly once, in order."""
+    count = 600
+    data = tmp_path / "data"
+    env = {**ENV, "THIDUA_CHUNK_SIZE": "10"}
+    service = ServiceProcess(data, env).start()
+    try:
+        status, _, job = http_json(
+            "POST", service.base + "/api/v1/batches",
+            json.dumps({**batch_body(), "items": recipients()[:count]}, ensure_ascii=False)
+            .encode(), {"Content-Type": "application/json", "Idempotency-Key": "sigterm"})
+        assert status == 202, job
+        wait_for(service.base, job["id"], lambda j: j["done"] >= 100 or finished(j))
+        store = open_store(data)
+        step, _pid = running_step(store, job["id"], service.pool_workers())
+        processes = psutil.Process(service.proc.pid).children(recursive=True)
+        assert len(service.pool_workers()) == 2
+        document = (ROOT / "samples" / "directive.json").read_bytes()
+        in_flight = send_half_a_request(service, "/api/v1/documents/directive.pdf", document)
+        time.sleep(0.3)  # the server has accepted the connection and read the headers
+
+        started, signalled_at = time.monotonic(), datetime.now(UTC)
+        service.proc.terminate()
+        time.sleep(2.5)  # while the request waits, no new chunk may start
+        status, content = finish_request(in_flight, document)
+        assert status == 200 and content.startswith(b"%PDF-")  # answered, not dropped
+        service.proc.wait(45)
+        elapsed = time.monotonic() - started
+        assert service.proc.returncode == 0
+        assert elapsed < 30, elapsed  # gunicorn's graceful timeout; here a few seconds
+        assert not any(p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+                       for p in processes)
+
+        steps = store.steps(job["id"])
+        assert store.get(job["id"]).status == "running"  # stopped mid-job
+        assert not [s for s in steps if s.status == "running" or s.claimed_by]
+        assert {(s.status, s.attempts) for s in steps} == {("done", 1), ("pending", 0)}
+        assert next(s for s in steps if s.number == step.number).status == "done"
+        last_start = max(started_at(store, job["id"]).values())
+        assert last_start < signalled_at + timedelta(seconds=1), (last_start, signalled_at)
+        directory = data / "jobs" / job["id"]
+        assert {p.name for p in directory.glob("chunk-*")} == {
+            f"chunk-{s.number:06d}.pdf" for s in steps if s.status == "done"}
+        assert not list(directory.glob(".*.tmp")) and not list(directory.glob("result*"))
+        before = snapshot(store, job["id"])
+
+        service = ServiceProcess(data, env, port=service.port).start()
+        job = wait_for(service.base, job["id"], finished)
+        check_result(service.base, job, tmp_path, count)
+        after = snapshot(store, job["id"])
+        assert_done_chunks_not_redone(before, after)
+        assert all(attempts == 1 for _, attempts in after.values())
     finally:
         service.stop()
 
@@ -294,3 +390,73 @@ def test_celery_poison_chunk_fails_the_job_instead_of_looping(tmp_path, celery_e
         assert "phần 3 (mục 201–300)" in job["errors"][0]["message"]
         assert len(killed) == 3
         assert store.steps(job["id"])[2].attempts == 3
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGQUIT"])
+def test_celery_worker_stopped_mid_chunk(tmp_path, celery_env, how):
+    """SIGTERM is Celery's warm shutdown: the chunk running finishes and is recorded. SIGQUIT
+    (cold) stops the pool process mid-chunk: the step is handed back without using an
+    attempt. Either way a new worker finishes the job, no chunk counted twice."""
+    count = 600
+    env = {**celery_env, "THIDUA_CHUNK_SIZE": "100"}
+    data = tmp_path / "data"
+    with celery_cluster(data, env, workers=1) as (service, workers):
+        status, _, job = http_json(
+            "POST", service.base + "/api/v1/batches",
+            json.dumps({**batch_body(), "items": recipients()[:count]}, ensure_ascii=False)
+            .encode(), {"Content-Type": "application/json"})
+        assert status == 202, job
+        wait_for(service.base, job["id"], lambda j: j["done"] >= 100 or finished(j))
+        store = open_store(data, env["THIDUA_DATABASE_URL"])
+        step, _pid = running_step(store, job["id"], workers[0].children())
+        worker = workers[0]
+        worker.proc.send_signal(getattr(signal, how))
+        worker.proc.wait(60)
+        assert worker.proc.returncode == 0
+        after = {s.number: s for s in store.steps(job["id"])}
+        assert not [s for s in after.values() if s.status == "running"]
+        assert store.get(job["id"]).status == "running"
+        stopped = after[step.number]
+        if how == "SIGTERM":
+            assert (stopped.status, stopped.attempts) == ("done", 1)
+        else:
+            assert (stopped.status, stopped.attempts) == ("pending", 0)
+            assert not (data / "jobs" / job["id"] / f"chunk-{step.number:06d}.pdf").exists()
+        replacement = CeleryWorkerProcess(data, env, concurrency=1).start()
+        try:
+            job = wait_for(service.base, job["id"], finished)
+        finally:
+            replacement.stop()
+        check_result(service.base, job, tmp_path, count)
+        assert all(attempts == 1 for _, attempts in snapshot(store, job["id"]).values())
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+@pytest.mark.postgres
+def test_celery_soft_time_limit_retries_the_chunk_then_fails_the_job(tmp_path, celery_env):
+    """Over CHUNK_TIME_LIMIT_S a chunk is stopped and counts an attempt, as in embedded mode
+    (the soft limit must not be mistaken for a rendering error that fails the job at once)."""
+    env = {**celery_env, "THIDUA_CHUNK_SIZE": "100", "THIDUA_CHUNK_TIME_LIMIT_S": "1",
+           "THIDUA_MAX_CHUNK_ATTEMPTS": "2"}
+    data = tmp_path / "data"
+    with celery_cluster(data, env, workers=1) as (service, _workers):
+        directives = {"document_type": "directive", "output": "pdf",
+                      "common": json.loads((ROOT / "samples" / "directive.json").read_text(
+                          "utf-8")),
+                      "items": [{"summary": f"Về phong trào thi đua đợt {i:03d}"}
+                                for i in range(100)]}  # one chunk of some seconds
+        status, _, job = http_json(
+            "POST", service.base + "/api/v1/batches",
+            json.dumps(directives, ensure_ascii=False).encode(),
+            {"Content-Type": "application/json"})
+        assert status == 202, job
+        job = wait_for(service.base, job["id"], finished, timeout=120)
+        assert job["status"] == "failed", job
+        assert job["errors"][0]["code"] == "attempts_exhausted", job
+        assert "quá thời gian cho phép" in job["errors"][0]["message"]
+        store = open_store(data, env["THIDUA_DATABASE_URL"])
+        assert store.steps(job["id"])[0].attempts == 2

@@ -131,6 +131,107 @@ def test_a_worker_killed_mid_chunk_costs_only_that_chunk(tmp_path, make_service)
     assert len(pages) == 60
 
 
+# ---------------------------------------------------------------------------- stopping
+
+
+def running_steps(store, job_id: str, timeout: float = 60) -> list:
+    deadline = time.monotonic() + timeout
+    while True:
+        running = [s for s in store.steps(job_id) if s.status == "running" and s.claimed_by]
+        if running:
+            return running
+        assert time.monotonic() < deadline, "no chunk started"
+        time.sleep(0.005)
+
+
+def step_errors(store, job_id: str) -> dict[int, str | None]:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from service.jobs.models import Step
+
+    with Session(store.engine) as session:
+        return {s.number: s.error_code for s in session.scalars(
+            select(Step).where(Step.job_id == job_id))}
+
+
+def gone(pids: list[int]) -> bool:
+    import psutil
+
+    return not any(psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"
+                   for p in pids)
+
+
+def test_stopping_lets_running_chunks_finish_and_dispatches_nothing_more(
+        tmp_path, make_service):
+    conf = settings(tmp_path, CHUNK_SIZE=5)
+    service = make_service(conf)
+    doc_type, items = directive_items(40)  # 8 chunks
+    job_id = service.submit(doc_type, "pdf", items).job.id
+    running = running_steps(service.store, job_id)
+    workers = service.supervisor.worker_pids()
+    service.supervisor.drain(60)
+    started = time.monotonic()
+    service.supervisor.stop()  # waits: keeps the drain's deadline
+    assert time.monotonic() - started < 30
+    assert gone(workers) and service.supervisor.worker_pids() == []
+    steps = {s.number: s for s in service.store.steps(job_id)}
+    for step in running:  # finished within the grace and recorded
+        assert (steps[step.number].status, steps[step.number].attempts) == ("done", 1)
+    assert all((s.status, s.attempts) in (("done", 1), ("pending", 0)) for s in steps.values())
+    assert steps[9].status == "pending"  # the merge did not run: the job is not finished
+    directory = service.files.job_dir(job_id)
+    assert {p.name for p in directory.glob("chunk-*")} == {
+        f"chunk-{n:06d}.pdf" for n, s in steps.items() if s.status == "done"}
+    assert not list(directory.glob(".*.tmp"))
+    # a stopping service starts no new work, but still stores what it is given
+    later = service.submit(doc_type, "pdf", items[:2]).job.id
+    assert not service.supervisor.running and service.store.get(later).status == "queued"
+    # the next start finishes both jobs; nothing was rendered twice
+    service.close()
+    restarted = make_service(conf)
+    for job in (job_id, later):
+        assert wait_finished(restarted.store, job).status == "succeeded"
+    assert all(s.attempts == 1 for s in restarted.store.steps(job_id))
+
+
+def test_stopping_hands_back_a_chunk_that_outlasts_the_grace(tmp_path, make_service):
+    conf = settings(tmp_path, CHUNK_SIZE=60, JOB_WORKERS=1, MAX_CHUNK_ATTEMPTS=1)
+    service = make_service(conf)
+    doc_type, items = directive_items(60)  # one chunk that takes seconds
+    job_id = service.submit(doc_type, "pdf", items).job.id
+    running_steps(service.store, job_id)
+    workers = service.supervisor.worker_pids()
+    started = time.monotonic()
+    service.supervisor.stop(grace_s=0.5)
+    assert time.monotonic() - started < 10
+    assert gone(workers)
+    after = service.store.steps(job_id)[0]
+    # handed back without using its only attempt
+    assert (after.status, after.attempts, after.claimed_by) == ("pending", 0, None)
+    assert step_errors(service.store, job_id)[1] == "shutdown"
+    assert service.store.get(job_id).status == "running"
+    assert not service.files.chunk_path(job_id, 1, "pdf").exists()  # nothing half-written
+    restarted = make_service(conf)
+    job = wait_finished(restarted.store, job_id)
+    assert job.status == "succeeded" and job.done == 60, job
+    assert [s.attempts for s in restarted.store.steps(job_id)] == [1, 1]
+
+
+def test_a_worker_sent_sigterm_finishes_its_chunk_then_exits(tmp_path, make_service):
+    """systemd signals every process of a service: a worker's chunk is not cut short."""
+    service = make_service(settings(tmp_path, CHUNK_SIZE=5))
+    doc_type, items = directive_items(30)
+    job_id = service.submit(doc_type, "pdf", items).job.id
+    victim = running_steps(service.store, job_id)[0]
+    pid = int(victim.claimed_by.split("|")[1])
+    os.kill(pid, signal.SIGTERM)
+    job = wait_finished(service.store, job_id)
+    assert job.status == "succeeded" and job.done == 30, job
+    assert all(s.attempts == 1 for s in service.store.steps(job_id))
+    assert gone([pid]) and pid not in service.supervisor.worker_pids()
+
+
 def test_a_chunk_run_again_is_recorded_once_and_yields_the_same_file(tmp_path):
     from service.bulk import render_chunk, write_atomic
     from service.jobs.execute import context_for, run_step

@@ -261,3 +261,42 @@ def test_validated_payloads_round_trip_exactly():
     assert type(restored["amount"]) is Decimal and type(restored["date"]) is date
     with pytest.raises(TypeError):
         encode({"bad": object()})
+
+
+def test_queue_depth_throughput_and_stats(store):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from service.jobs.models import Job, utcnow
+
+    assert store.queue_depth() == 0 and store.throughput(300) == 0
+    first = make_job(store, "a" * 32)              # 8 items in chunks of 3, 3, 2
+    make_job(store, "b" * 32, sizes=(5,))
+    assert store.queue_depth() == 13
+    store.claim(first.id, 1, claimer_id(), lease_s=60, max_attempts=3)
+    store.finish_render(first.id, 1)
+    store.claim(first.id, 2, claimer_id(), lease_s=60, max_attempts=3)  # rendering: counts
+    assert store.queue_depth() == 10
+    assert store.throughput(300) == pytest.approx(3 / 300)
+    store.cancel("b" * 32)
+    assert store.queue_depth() == 5
+    # finished jobs with known run times: 0.5 s and 90 s succeeded, 4000 s failed
+    now = utcnow()
+    for job_id, seconds, status in (("c" * 32, 0.5, "succeeded"), ("d" * 32, 90, "succeeded"),
+                                    ("e" * 32, 4000, "failed")):
+        make_job(store, job_id, sizes=(1,))
+        with Session(store.engine) as session, session.begin():
+            session.execute(update(Job).where(Job.id == job_id).values(
+                status=status, started_at=now - timedelta(seconds=seconds), finished_at=now))
+    stats = store.stats((1.0, 60.0, 120.0, 3600.0))
+    assert stats.jobs == {"running": 1, "cancelled": 1, "succeeded": 2, "failed": 1}
+    # render chunks only (merge steps are not chunks); c, d, e's chunks were left pending
+    assert stats.chunks == {"done": 1, "running": 1, "pending": 4, "cancelled": 1}
+    assert stats.queue_items == 5
+    counts, count, total = stats.durations["succeeded"]
+    assert counts == [1, 1, 2, 2] and count == 2 and total == pytest.approx(90.5, abs=0.01)
+    counts, count, total = stats.durations["failed"]
+    assert counts == [0, 0, 0, 0] and count == 1 and total == pytest.approx(4000, abs=0.01)
+    assert "cancelled" not in stats.durations  # never started: no run time

@@ -3,14 +3,20 @@
 | method and path                      | what it does                                         |
 | ------------------------------------ | ---------------------------------------------------- |
 | ``POST /api/v1/batches``             | JSON or multipart (CSV/XLSX) → 202 + ``Location``    |
-| ``GET /api/v1/batches``              | the most recent jobs                                 |
+| ``GET /api/v1/batches``              | the caller's most recent jobs (an admin: everyone's) |
 | ``GET /api/v1/batches/<id>``         | status and progress                                  |
 | ``GET /api/v1/batches/<id>/result``  | the merged PDF or the ZIP (409 until it exists)      |
 | ``POST /api/v1/batches/<id>/cancel`` | stop a queued or running job between chunks          |
 
 Everything is validated before the job exists: an invalid item rejects the whole request
 with 422 listing every problem. ``Idempotency-Key`` makes a retried POST return the job the
-first one created (the same key with a different body is 422).
+first one created (the same key with a different body is 422); keys are per owner.
+
+A job belongs to whoever created it (``Principal.owner``: an API key, a user). Only its owner
+and admins see it: to anyone else every route answers exactly as for an id that does not
+exist (404 ``batch_not_found``). When the items waiting or rendering plus the new batch
+would pass ``QUEUE_MAX_ITEMS``, the POST is refused with 503 ``queue_full`` and
+``Retry-After``, and nothing is created.
 """
 
 from __future__ import annotations
@@ -26,12 +32,14 @@ from flask_smorest import Api, Blueprint
 from sqlalchemy.exc import OperationalError
 
 from service import registry
+from service.auth.guard import current_principal
+from service.auth.store import Principal
 from service.bulk import OUTPUTS
 from service.errors import FieldError, Problem, validation_problem
 from service.http_errors import problem_response
 from service.jobs.files import JOB_ID, extension, mimetype
 from service.jobs.models import SUCCEEDED
-from service.jobs.runner import IdempotencyMismatch, JobService, request_fingerprint
+from service.jobs.runner import IdempotencyMismatch, JobService, QueueFull, request_fingerprint
 from service.jobs.store import JobView, NotCancellable
 from service.jsonbody import parse_json
 from service.registry import Format, safe_file_stem
@@ -47,7 +55,11 @@ OUTPUT_FORMAT = {"pdf": Format.PDF, "zip-pdf": Format.PDF, "zip-docx": Format.DO
 def init_app(app: Flask, smorest: Api) -> None:
     """Open the job store (migrating it), start the supervisor if jobs are unfinished, and
     register the routes."""
-    app.extensions[EXTENSION] = JobService(app.config)
+    from service.jobs.metrics import JobsCollector
+    from service.metrics import add_collector
+
+    service = app.extensions[EXTENSION] = JobService(app.config)
+    add_collector(app, JobsCollector(service))
     smorest.register_blueprint(build_blueprint())
 
 
@@ -98,11 +110,34 @@ def _not_found(job_id: str) -> Problem:
                    f"Không có lô nào mang mã “{job_id[:40]}”.")
 
 
+def _principal() -> Principal:
+    principal = current_principal()
+    if principal is None:  # the guard lets no anonymous request reach these views
+        raise Problem(401, "authentication_required", "Cần xác thực",
+                      "Cần khóa API hoặc đăng nhập để dùng chức năng này.")
+    return principal
+
+
+def _visible(job: JobView, principal: Principal) -> bool:
+    return principal.is_admin or job.owner == principal.owner
+
+
 def _get_or_404(job_id: str) -> JobView:
+    """The job, if the caller may see it; otherwise the very 404 of an unknown id (whether
+    someone else's job exists is not disclosed)."""
     job = jobs().store.get(job_id) if JOB_ID.match(job_id) else None
-    if job is None:
+    if job is None or not _visible(job, _principal()):
         raise _not_found(job_id)
     return job
+
+
+def _queue_full(full: QueueFull) -> Problem:
+    problem = Problem(503, "queue_full", "Hàng đợi đang đầy",
+                      f"Đang có {full.depth} mục chờ tạo; thêm lô {full.size} mục sẽ vượt giới "
+                      f"hạn {full.limit}. Lô chưa được tạo; vui lòng gửi lại sau khoảng "
+                      f"{full.retry_after_s} giây.")
+    problem.headers["Retry-After"] = str(full.retry_after_s)
+    return problem
 
 
 def _idempotency_key() -> str | None:
@@ -125,14 +160,10 @@ def _reused_key(existing: JobView) -> Problem:
 
 
 def _read_json_envelope() -> tuple[dict[str, Any], str]:
+    from service.api import read_body_limited
+
     limit = int(current_app.config["MAX_REQUEST_BYTES"])
-    if request.content_length is not None and request.content_length > limit:
-        raise Problem(413, "payload_too_large", "Dữ liệu gửi lên quá lớn",
-                      f"Một lô gửi dạng JSON tối đa {limit} byte.")
-    raw = request.get_data(cache=False)
-    if len(raw) > limit:
-        raise Problem(413, "payload_too_large", "Dữ liệu gửi lên quá lớn",
-                      f"Một lô gửi dạng JSON tối đa {limit} byte.")
+    raw = read_body_limited(limit, f"Một lô gửi dạng JSON tối đa {limit} byte.")
     if not raw.strip():
         raise Problem(400, "json_empty", "Thiếu nội dung", "Yêu cầu không có nội dung JSON.")
     body = parse_json(raw, max_depth=int(current_app.config["MAX_JSON_DEPTH"]))
@@ -148,7 +179,7 @@ def _check_envelope(body: dict[str, Any], *, items_field: str = "items"):
     allowed = ENVELOPE if items_field == "items" else (*MULTIPART_FIELDS, "file")
     for key in body:
         if key not in allowed:
-            errors.append(FieldError(f"/{key}", "unknown_field", "Trường không được hỗ trợ."))
+            errors.append(FieldError(f"/{_name(key)}", "unknown_field", "Trường không được hỗ trợ."))
     doc_type = None
     type_id = body.get("document_type")
     if type_id is None:
@@ -221,6 +252,12 @@ def _json_envelope() -> _Envelope:
     return _Envelope(body, request_fingerprint(body))
 
 
+def _name(key) -> str:
+    """A form field's name as echoed in an error: never None, never longer than 40."""
+    text = "" if key is None else str(key)
+    return text[:40] + ("…" if len(text) > 40 else "")
+
+
 def _multipart_envelope() -> _Envelope:
     """document_type, output, common (JSON text) and file (CSV or XLSX)."""
     form = request.form  # Werkzeug enforces MAX_CONTENT_LENGTH / form memory / parts → 413
@@ -230,11 +267,13 @@ def _multipart_envelope() -> _Envelope:
     for key in form:
         values = form.getlist(key)
         if len(values) > 1:
-            errors.append(FieldError(f"/{key}", "duplicate_field", "Trường gửi nhiều lần."))
+            errors.append(FieldError(f"/{_name(key)}", "duplicate_field",
+                                     "Trường gửi nhiều lần."))
         body[key] = values[0]
     for key in files:
         if key != "file":
-            errors.append(FieldError(f"/{key}", "unknown_field", "Trường không được hỗ trợ."))
+            errors.append(FieldError(f"/{_name(key)}", "unknown_field",
+                                     "Trường không được hỗ trợ."))
         elif len(files.getlist(key)) > 1:
             errors.append(FieldError("/file", "duplicate_field", "Chỉ gửi một tệp mỗi lô."))
     if "common" in body:
@@ -322,7 +361,9 @@ def build_blueprint() -> Blueprint:
                 "output": {"type": "string", "enum": list(OUTPUTS)},
                 "common": {"type": "string", "description": "JSON"},
                 "file": {"type": "string", "format": "binary"}}}}}},
-        responses={"202": job_response, "413": problem, "415": problem, "422": problem})
+        responses={"202": job_response, "413": problem, "415": problem, "422": problem,
+                   "503": {"description": "application/problem+json: queue_full (with "
+                                          "Retry-After) or jobs_unavailable"}})
     def create_batch():
         """Validate every item and queue the job; 202 with ``Location``."""
         key = _idempotency_key()
@@ -336,36 +377,43 @@ def build_blueprint() -> Blueprint:
             raise Problem(415, "unsupported_media_type", "Kiểu nội dung không được hỗ trợ",
                           "Gửi JSON (application/json) hoặc biểu mẫu multipart/form-data có "
                           "tệp CSV/XLSX.")
-        try:  # a retry is answered before any validation work
-            replay = service.find_replay(None, key, envelope.fingerprint)
+        owner = _principal().owner
+        try:  # a retry is answered before any validation work (and before back-pressure)
+            replay = service.find_replay(owner, key, envelope.fingerprint)
         except IdempotencyMismatch as mismatch:
             raise _reused_key(mismatch.existing) from None
         if replay is not None:
             return _job_response(replay, 202, replayed=True)
         doc_type, output, common, items, rows = envelope.resolve()
         _check_size(len(items))
+        try:  # before the costly validation of every item
+            service.check_capacity(len(items))
+        except QueueFull as full:
+            raise _queue_full(full) from None
         from service.bulk import prepare
 
         prepared = prepare(doc_type, common, items, rows=rows,
                            max_items=int(current_app.config["MAX_BATCH_ITEMS"]))
         try:
-            submission = service.submit(doc_type, output, prepared, idempotency_key=key,
-                                        fingerprint=envelope.fingerprint)
+            submission = service.submit(doc_type, output, prepared, owner=owner,
+                                        idempotency_key=key, fingerprint=envelope.fingerprint)
         except IdempotencyMismatch as mismatch:
             raise _reused_key(mismatch.existing) from None
         return _job_response(submission.job, 202, replayed=submission.replayed)
 
     @blp.route("/batches", methods=["GET"])
-    @blp.doc(summary="Các lô gần đây", parameters=[
+    @blp.doc(summary="Các lô gần đây của người gọi (quản trị viên: mọi lô)", parameters=[
         {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1,
                                                     "maximum": 100}}])
     def list_batches():
-        """The most recent jobs, newest first."""
+        """The caller's most recent jobs, newest first; an admin sees everyone's."""
         raw = request.args.get("limit", "20")
-        if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
             raise validation_problem([FieldError("/limit", "out_of_range",
                                                  "limit phải là số từ 1 đến 100.")])
-        return [job_json(j) for j in jobs().store.list_jobs(limit=int(raw))]
+        principal = _principal()
+        owner = None if principal.is_admin else principal.owner
+        return [job_json(j) for j in jobs().store.list_jobs(owner=owner, limit=int(raw))]
 
     @blp.route("/batches/<job_id>", methods=["GET"], endpoint="get_batch")
     @blp.doc(summary="Trạng thái và tiến độ của một lô",

@@ -17,6 +17,13 @@ What Celery promises and what it does not (SECURITY.md §1 item 13, §3.3) shape
 * messages carry ids only (job id, step number); the items are in files under ``DATA_DIR``,
   which every worker must see (one machine, or a shared file system).
 * cancelling is cooperative (the job's status in the database); nothing is revoked.
+* stopping: SIGTERM to ``python -m service worker`` is Celery's warm shutdown: no new
+  message is taken, the chunks running finish (within their time limit) and are recorded,
+  messages reserved but not started go back to Redis. A cold shutdown (SIGQUIT) or a
+  service manager signalling every process sends SIGTERM to the pool processes: the chunk
+  is abandoned and its step handed back to ``pending`` without using an attempt (reason
+  ``shutdown``; the service sends it again). A soft time limit hands the step back as an
+  attempt (reason ``timeout``).
 
 ``python -m service worker`` starts a worker; ``celery -A service.jobs.celery_app:app worker``
 works too (the app is built from the ``THIDUA_*`` environment on first access).
@@ -25,12 +32,20 @@ works too (the app is built from the ``THIDUA_*`` environment on first access).
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import signal
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-from service.jobs.execute import context_for, run_step, worker_settings
+from service.jobs.execute import (
+    INTERRUPTS,
+    ShutdownRequested,
+    context_for,
+    run_step,
+    worker_settings,
+)
 from service.jobs.store import claimer_id
 
 TASK_NAME = "thidua.batch_step"
@@ -67,7 +82,15 @@ def celery_config(settings: Mapping[str, Any]) -> dict[str, Any]:
 def create_celery(settings: Mapping[str, Any]):
     """A Celery app for these settings, with the step task registered."""
     from celery import Celery
+    from celery.exceptions import SoftTimeLimitExceeded
 
+    if SoftTimeLimitExceeded not in INTERRUPTS:
+        INTERRUPTS.append(SoftTimeLimitExceeded)
+    for noisy in ("fontTools", "weasyprint.progress", "alembic"):  # as configure_logging does
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from celery.signals import worker_init
+
+    worker_init.connect(_warm_up, weak=False, dispatch_uid="thidua-warm-up")
     conf = worker_settings(settings)
     app = Celery("thidua", set_as_current=False)
     app.conf.update(celery_config(settings))
@@ -78,6 +101,14 @@ def create_celery(settings: Mapping[str, Any]):
         return execute_task(conf, job_id, int(number))
 
     return app
+
+
+def _warm_up(**_kwargs) -> None:
+    """In the worker's main process, before its pool processes are forked: the renderer's
+    imports (WeasyPrint, fontTools: about a second), which the pool processes then inherit,
+    so that they neither count against a chunk's time limit nor get cut in half by it."""
+    import service.bulk
+    import service.rendering.pdf_backend  # noqa: F401
 
 
 def get_celery(settings: Mapping[str, Any]):
@@ -111,6 +142,33 @@ def _give_back(settings, ctx, job_id: str, number: int, claimer: str, reason: st
         send_step(settings, job_id, number)
 
 
+@contextlib.contextmanager
+def _interrupt_on_sigterm():
+    """In a prefork pool process, SIGTERM raises :class:`ShutdownRequested` into the step
+    (once; later ones are ignored while the step is handed back). Celery resets SIGTERM to
+    its default in pool processes, which would kill the process mid-step and cost the step
+    an attempt. Nothing changes in a worker's main process (Celery's warm shutdown)."""
+    from billiard.process import current_process
+
+    if current_process()._name == "MainProcess" or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired = False
+
+    def handler(signum, frame) -> None:
+        nonlocal fired
+        if not fired:
+            fired = True
+            raise ShutdownRequested()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def execute_task(settings: Mapping[str, Any], job_id: str, number: int) -> str:
     """One delivery of a step message: claim the step, run it, hand on to the merge."""
     from celery.exceptions import SoftTimeLimitExceeded
@@ -126,7 +184,14 @@ def execute_task(settings: Mapping[str, Any], job_id: str, number: int) -> str:
                             daemon=True)
     beat.start()
     try:
-        outcome = run_step(ctx, claim.step)
+        with _interrupt_on_sigterm():
+            try:
+                outcome = run_step(ctx, claim.step)
+            except ShutdownRequested:
+                # the supervisor of the service sends it again (enqueued_at is cleared)
+                ctx.store.release(job_id, number, claimer, "shutdown",
+                                  max_attempts=ctx.max_attempts, refund=True)
+                return "shutdown"
     except SoftTimeLimitExceeded:
         _give_back(settings, ctx, job_id, number, claimer, "timeout")
         return "timeout"

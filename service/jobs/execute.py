@@ -71,6 +71,17 @@ def context_for(settings: Mapping[str, Any]) -> JobContext:
         return ctx
 
 
+class ShutdownRequested(BaseException):
+    """Raised into a running step when its process is being stopped (a Celery pool process
+    sent SIGTERM): the step is abandoned and handed back without using an attempt. A
+    BaseException, so that no ``except Exception`` on the way turns it into a failure."""
+
+
+# Exceptions that interrupt a step from outside (a Celery soft time limit); a renderer error
+# handler must let them through instead of failing the job with ``render_failed``.
+INTERRUPTS: list[type[BaseException]] = []
+
+
 class StepFailed(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(code)
@@ -100,6 +111,18 @@ def _os_error_cause(exc: BaseException) -> OSError | None:
     while current is not None and seen < 10:
         if isinstance(current, OSError) and current.errno in STORAGE_FULL | {
                 errno.EROFS, errno.EIO, errno.EACCES}:
+            return current
+        current = current.__cause__ or current.__context__
+        seen += 1
+    return None
+
+
+def _interrupt_cause(exc: BaseException) -> BaseException | None:
+    """The :data:`INTERRUPTS` exception behind ``exc``, if that is what it is."""
+    seen = 0
+    current: BaseException | None = exc
+    while current is not None and seen < 10:
+        if INTERRUPTS and isinstance(current, tuple(INTERRUPTS)):
             return current
         current = current.__cause__ or current.__context__
         seen += 1
@@ -146,6 +169,9 @@ def _render(ctx: JobContext, step: StepView) -> str:
             content = render_chunk(get_renderer(ctx.settings["TEMPLATES_DIR"]), doc_type,
                                    items, step.output)
         except Exception as exc:
+            interrupt = _interrupt_cause(exc)
+            if interrupt is not None:  # the renderer wrapped it (RenderError from …)
+                raise interrupt from None
             log.exception("batch chunk render failed",
                           extra={"job": step.job_id, "step": step.number})
             cause = _os_error_cause(exc)
@@ -178,7 +204,10 @@ def _merge(ctx: JobContext, step: StepView) -> str:
             assemble(paths, step.output, dest)
         except OSError as exc:
             raise _write_error(exc, step) from None
-        except Exception:
+        except Exception as exc:
+            interrupt = _interrupt_cause(exc)
+            if interrupt is not None:
+                raise interrupt from None
             log.exception("batch merge failed", extra={"job": step.job_id})
             raise StepFailed("merge_failed", "Không ghép được các phần thành tệp kết quả; lỗi "
                                              "đã được ghi lại.") from None

@@ -17,6 +17,14 @@ whose trigger was lost) and releases steps whose worker died or whose lease ran 
 In both modes, a service that starts finds the steps its dead predecessor had claimed
 (same host, process gone) and releases them at once; steps claimed elsewhere are released
 when their lease runs out. Jobs therefore resume from their finished chunks.
+
+Stopping (SIGTERM to ``serve``; :mod:`service.server` wires gunicorn's signals to
+:func:`drain_all` and :func:`stop_all`): the supervisor dispatches nothing more, lets the
+chunks being rendered finish within a grace time, hands back those that do not (no attempt
+used), and ends once its workers have exited. See :class:`Supervisor`.
+
+Back-pressure: :meth:`JobService.check_capacity` refuses a batch that would take the items
+waiting or rendering past ``QUEUE_MAX_ITEMS``.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import os
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_any
@@ -58,6 +67,9 @@ def check_settings(settings: Mapping[str, Any]) -> None:
         raise ConfigError("THIDUA_BROKER_VISIBILITY_TIMEOUT_S must exceed "
                           "THIDUA_CHUNK_TIME_LIMIT_S + 30 s, or Redis redelivers chunks that "
                           "are still running")
+    if settings["QUEUE_MAX_ITEMS"] < settings["MAX_BATCH_ITEMS"]:
+        raise ConfigError("THIDUA_QUEUE_MAX_ITEMS must be at least THIDUA_MAX_BATCH_ITEMS, or "
+                          "a batch of the largest allowed size could never be queued")
 
 
 def request_fingerprint(parts: Mapping[str, Any]) -> str:
@@ -79,6 +91,20 @@ class IdempotencyMismatch(Exception):
     def __init__(self, existing: JobView) -> None:
         super().__init__(existing.id)
         self.existing = existing
+
+
+class QueueFull(Exception):
+    """Back-pressure: the batch would take the items waiting or rendering past the limit."""
+
+    def __init__(self, depth: int, size: int, limit: int, retry_after_s: int) -> None:
+        super().__init__(f"{depth} + {size} > {limit}")
+        self.depth, self.size, self.limit = depth, size, limit
+        self.retry_after_s = retry_after_s
+
+
+RETRY_AFTER_DEFAULT_S = 30
+RETRY_AFTER_MAX_S = 3600
+THROUGHPUT_WINDOW_S = 300.0
 
 
 class JobService:
@@ -108,6 +134,26 @@ class JobService:
         if existing is not None and existing.request_hash != fingerprint:
             raise IdempotencyMismatch(existing)
         return existing
+
+    def check_capacity(self, size: int) -> None:
+        """Refuse a batch of ``size`` items when the queue is full (``QUEUE_MAX_ITEMS``).
+
+        A soft limit: two batches checked at the same moment may both pass.
+
+        :raises QueueFull: with an estimate of when enough items will have been rendered,
+            from the rate of the last minutes (every process's chunks count).
+        """
+        limit = int(self.settings["QUEUE_MAX_ITEMS"])
+        depth = self.store.queue_depth()
+        if depth + size <= limit:
+            return
+        excess = depth + size - limit
+        rate = self.store.throughput(THROUGHPUT_WINDOW_S)
+        if rate > 0:
+            wait = min(RETRY_AFTER_MAX_S, max(1, int(excess / rate + 0.999)))
+        else:
+            wait = RETRY_AFTER_DEFAULT_S
+        raise QueueFull(depth, size, limit, wait)
 
     def submit(self, doc_type, output: str, items: Sequence, *, owner: str | None = None,
                idempotency_key: str | None = None, fingerprint: str | None = None,
@@ -160,14 +206,46 @@ class _Slot:
     dispatched_at: float = 0.0
     ready: bool = False
     timed_out: bool = False
+    exiting: bool = False  # told to exit, or said it will: no step is sent to it
 
     @property
     def busy(self) -> bool:
         return self.step is not None
 
 
+# Every supervisor of this process, for the server's signal handlers (service.server).
+_SUPERVISORS: weakref.WeakSet[Supervisor] = weakref.WeakSet()
+
+
+def drain_all(grace_s: float) -> None:
+    """Begin an orderly stop of every supervisor in this process (:meth:`Supervisor.drain`).
+    Returns at once; safe to call from a signal handler."""
+    for supervisor in list(_SUPERVISORS):
+        supervisor.drain(grace_s)
+
+
+def stop_all(grace_s: float) -> None:
+    """Stop every supervisor of this process and wait for it: a drain already under way keeps
+    its deadline, otherwise running steps get ``grace_s`` seconds."""
+    for supervisor in list(_SUPERVISORS):
+        if not supervisor.draining:
+            supervisor.drain(grace_s)
+    for supervisor in list(_SUPERVISORS):
+        supervisor.stop()
+
+
 class Supervisor:
-    """The thread that keeps jobs moving in this process."""
+    """The thread that keeps jobs moving in this process.
+
+    Stopping (:meth:`drain`, then :meth:`stop`; the server calls them on SIGTERM and when its
+    worker exits): no step is dispatched any more; idle workers are told to exit; a worker
+    rendering a step may finish it within the grace time, and its result is recorded; at the
+    deadline a worker still busy is stopped and its step handed back to ``pending`` without
+    using an attempt (reason ``shutdown``). Files are written to a temporary name and renamed
+    when complete, so a stopped step leaves no file under a final name. The thread ends only
+    when its workers have: they are tied to it by ``PR_SET_PDEATHSIG`` and would be killed
+    the moment it ended.
+    """
 
     def __init__(self, service: JobService) -> None:
         self.service = service
@@ -185,14 +263,22 @@ class Supervisor:
         self._last_work = time.monotonic()
         self._next_cleanup = time.monotonic() + 60.0
         self._spawn_after = 0.0  # a worker that dies while starting delays the next start
+        self._drain_deadline: float | None = None  # set once stopping has begun
+        self._next_renew = 0.0
+        self._atexit = False
+        _SUPERVISORS.add(self)
 
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive() and self._pid == os.getpid()
 
+    @property
+    def draining(self) -> bool:
+        return self._drain_deadline is not None
+
     def start(self) -> None:
         with self._lock:
-            if self.running:
+            if self.running or self.draining:  # a stopping service starts nothing new
                 return
             self._stop.clear()
             self._pid = os.getpid()
@@ -202,7 +288,9 @@ class Supervisor:
             self._thread = threading.Thread(target=self._run, name="thidua-job-supervisor",
                                             daemon=True)
             self._thread.start()
-            atexit.register(self.stop)
+            if not self._atexit:
+                atexit.register(self.stop)
+                self._atexit = True
 
     def wake(self) -> None:
         fd = self._wake_w
@@ -210,20 +298,37 @@ class Supervisor:
             with contextlib.suppress(BlockingIOError, OSError):
                 os.write(fd, b"!")
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
+    def drain(self, grace_s: float) -> None:
+        """Stop dispatching; running steps have ``grace_s`` seconds to finish (a later call
+        may shorten the deadline, never extend it). Returns at once; signal-handler safe."""
+        deadline = time.monotonic() + max(0.0, grace_s)
+        if self._drain_deadline is None or deadline < self._drain_deadline:
+            self._drain_deadline = deadline
         self.wake()
+
+    def stop(self, grace_s: float | None = None, timeout: float = 10.0) -> None:
+        """Stop for good and wait: drain (``grace_s``, default none unless a drain is already
+        under way), let the thread end its workers, close the wake-up pipe."""
+        if grace_s is not None or not self.draining:
+            self.drain(grace_s or 0.0)
         thread = self._thread
         if thread is not None and thread.is_alive() and thread is not threading.current_thread():
-            thread.join(timeout)
-        self._shutdown_workers()
+            remaining = max(0.0, (self._drain_deadline or 0.0) - time.monotonic())
+            thread.join(remaining + timeout)
+            if thread.is_alive():
+                log.error("job supervisor did not stop in time; stopping its workers")
+        self._stop.set()
+        self.wake()
         if thread is None or not thread.is_alive():
+            self._shutdown_workers()  # nothing left unless the thread never ran or died
             with self._lock:
                 for fd in (self._wake_r, self._wake_w):
                     if fd is not None:
                         with contextlib.suppress(OSError):
                             os.close(fd)
                 self._wake_r = self._wake_w = None
+        else:
+            self._shutdown_workers()
 
     # -- the loop -------------------------------------------------------------------------
 
@@ -231,6 +336,10 @@ class Supervisor:
         next_maintenance = 0.0
         while not self._stop.is_set():
             try:
+                if self.draining:
+                    if self._drain_step():
+                        break
+                    continue
                 now = time.monotonic()
                 if now >= next_maintenance:
                     self._maintenance()
@@ -244,26 +353,40 @@ class Supervisor:
                     self._wait(1.0)
             except Exception:
                 log.exception("job supervisor error; retrying")
-                self._stop.wait(2.0)
+                self._stop.wait(0.5 if self.draining else 2.0)
+        if self.embedded and any(s.process is not None for s in self.slots):
+            self._shutdown_workers()  # stopped by stop()'s fallback or an error while draining
 
-    def _wait(self, timeout: float) -> None:
-        watched: list[Any] = [self._wake_r]
+    def _drain_step(self) -> bool:
+        """One round of stopping; True once every worker has exited."""
+        now = time.monotonic()
+        past_deadline = now >= (self._drain_deadline or 0.0)
         for slot in self.slots:
-            if slot.process is not None:
-                watched.append(slot.process.sentinel)
-                if slot.busy or not slot.ready:
-                    watched.append(slot.conn)
-        ready = wait_any(watched, timeout)
-        if self._wake_r in ready:
-            with contextlib.suppress(BlockingIOError, OSError):
-                while os.read(self._wake_r, 4096):
-                    pass
-        for slot in self.slots:
-            if slot.conn is not None and slot.conn in ready:
-                self._receive(slot)
-        for slot in self.slots:
-            if slot.process is not None and slot.process.sentinel in ready:
-                self._reap(slot)
+            if slot.process is None:
+                continue
+            if slot.busy and past_deadline:
+                self._hand_back(slot)
+            elif not slot.busy and not slot.exiting:
+                slot.exiting = True
+                with contextlib.suppress(OSError, EOFError, ValueError):
+                    slot.conn.send(None)  # exits once it has read this
+            elif not slot.busy and past_deadline and now - self._drain_deadline > 5.0:
+                with contextlib.suppress(Exception):  # an idle worker that does not exit
+                    slot.process.kill()
+        if all(slot.process is None for slot in self.slots):
+            log.info("batch workers stopped")
+            return True
+        busy = [s for s in self.slots if s.busy]
+        if busy and now >= self._next_renew:  # running steps keep their claim meanwhile
+            self._next_renew = now + MAINTENANCE_INTERVAL_S
+            lease = float(self.settings["CHUNK_LEASE_S"])
+            for slot in busy:
+                with contextlib.suppress(Exception):
+                    self.store.renew([(slot.step.job_id, slot.step.number)], slot.claimer,
+                                     lease)
+        until_deadline = (self._drain_deadline or 0.0) - now
+        self._wait(min(0.5, max(0.01, until_deadline)) if busy else 0.5)
+        return False
 
     def _maintenance(self) -> None:
         max_attempts = int(self.settings["MAX_CHUNK_ATTEMPTS"])
@@ -290,6 +413,25 @@ class Supervisor:
                 time.monotonic() - self._last_work > IDLE_STOP_WORKERS_S:
             self._shutdown_workers()
 
+    def _wait(self, timeout: float) -> None:
+        watched: list[Any] = [self._wake_r]
+        for slot in self.slots:
+            if slot.process is not None:
+                watched.append(slot.process.sentinel)
+                if slot.busy or not slot.ready:
+                    watched.append(slot.conn)
+        ready = wait_any(watched, timeout)
+        if self._wake_r in ready:
+            with contextlib.suppress(BlockingIOError, OSError):
+                while os.read(self._wake_r, 4096):
+                    pass
+        for slot in self.slots:
+            if slot.conn is not None and slot.conn in ready:
+                self._receive(slot)
+        for slot in self.slots:
+            if slot.process is not None and slot.process.sentinel in ready:
+                self._reap(slot)
+
     # -- embedded: workers ----------------------------------------------------------------
 
     def _spawn(self, slot: _Slot) -> None:
@@ -306,7 +448,7 @@ class Supervisor:
         child_conn.close()
         slot.process, slot.conn = process, parent_conn
         slot.claimer = claimer_id(process.pid)
-        slot.step, slot.ready, slot.timed_out = None, False, False
+        slot.step, slot.ready, slot.timed_out, slot.exiting = None, False, False, False
         log.info("batch worker started", extra={"pid": process.pid, "slot": slot.index})
 
     def worker_pids(self) -> list[int]:
@@ -318,7 +460,7 @@ class Supervisor:
         max_attempts = int(self.settings["MAX_CHUNK_ATTEMPTS"])
         lease = float(self.settings["CHUNK_LEASE_S"])
         for slot in self.slots:
-            if slot.busy or self._stop.is_set():
+            if slot.busy or slot.exiting or self._stop.is_set() or self.draining:
                 continue
             if slot.process is None:
                 if time.monotonic() < self._spawn_after or not self.store.has_runnable():
@@ -333,7 +475,7 @@ class Supervisor:
                 slot.conn.send(step)
             except (OSError, EOFError):
                 self.store.release(step.job_id, step.number, slot.claimer, "worker_died",
-                                   max_attempts=max_attempts)
+                                   max_attempts=max_attempts, refund=True)  # never sent
                 self._reap(slot)
                 continue
             slot.step, slot.dispatched_at = step, time.monotonic()
@@ -341,13 +483,26 @@ class Supervisor:
             dispatched = True
         return dispatched
 
-    def _receive(self, slot: _Slot) -> None:
+    def _receive(self, slot: _Slot) -> bool:
+        """Read and handle one message; False when there is none (the worker has gone)."""
         try:
             kind, job_id, number, detail = slot.conn.recv()
-        except (EOFError, OSError):
-            return  # the worker died; its sentinel tells us next
+        except (EOFError, OSError, ValueError):
+            return False  # the worker died; its sentinel tells us next
+        self._handle(slot, kind, job_id, number, detail)
+        return True
+
+    def _receive_pending(self, slot: _Slot) -> None:
+        """Handle every message a worker sent before it ended."""
+        while slot.conn is not None and self._poll(slot) and self._receive(slot):
+            pass
+
+    def _handle(self, slot: _Slot, kind: str, job_id, number, detail) -> None:
         if kind == "ready":
             slot.ready = True
+            return
+        if kind == "exiting":  # it will not take another step (its step cap, or SIGTERM)
+            slot.exiting = True
             return
         step = slot.step
         slot.step = None
@@ -364,25 +519,60 @@ class Supervisor:
         if process is None:
             return
         process.join(0.5)
-        if not slot.ready and not slot.busy:
+        if not slot.ready and not slot.busy and not slot.exiting:
             log.error("batch worker exited while starting", extra={
                 "pid": process.pid, "exitcode": process.exitcode})
             self._spawn_after = time.monotonic() + 5.0
-        if slot.busy and slot.conn is not None and slot.conn.poll(0):
-            self._receive(slot)  # it finished its step before exiting
+        self._receive_pending(slot)  # it may have finished its step before exiting
         if slot.busy:
-            reason = "timeout" if slot.timed_out else "worker_died"
-            status = self.store.release(slot.step.job_id, slot.step.number, slot.claimer,
-                                        reason,
-                                        max_attempts=int(self.settings["MAX_CHUNK_ATTEMPTS"]))
+            max_attempts = int(self.settings["MAX_CHUNK_ATTEMPTS"])
+            if process.exitcode == 0:
+                # a clean exit (its step cap, or told to stop) before it read the step: the
+                # step never started, so it costs no attempt
+                reason = "shutdown" if self.draining else "worker_exited"
+                status = self.store.release(slot.step.job_id, slot.step.number, slot.claimer,
+                                            reason, max_attempts=max_attempts, refund=True)
+            else:
+                reason = "timeout" if slot.timed_out else "worker_died"
+                status = self.store.release(slot.step.job_id, slot.step.number, slot.claimer,
+                                            reason, max_attempts=max_attempts)
             log.warning("batch worker died", extra={"pid": process.pid, "job": slot.step.job_id,
                                                     "step": slot.step.number,
                                                     "exitcode": process.exitcode,
                                                     "reason": reason, "status": status})
-        with contextlib.suppress(OSError):
+        self._clear(slot)
+
+    @staticmethod
+    def _poll(slot: _Slot) -> bool:
+        try:
+            return slot.conn.poll(0)
+        except (OSError, EOFError, ValueError):
+            return False
+
+    @staticmethod
+    def _clear(slot: _Slot) -> None:
+        with contextlib.suppress(Exception):
             slot.conn.close()
         slot.process = slot.conn = slot.claimer = slot.step = None
-        slot.ready = slot.timed_out = False
+        slot.ready = slot.timed_out = slot.exiting = False
+
+    def _hand_back(self, slot: _Slot) -> None:
+        """Stopping: end a worker still busy at the deadline and give its step back without
+        using an attempt. Its output, if any, was going to a temporary file that dies with
+        it (see :func:`service.bulk.write_atomic`)."""
+        process, step = slot.process, slot.step
+        with contextlib.suppress(Exception):
+            process.kill()
+            process.join(5)
+        self._receive_pending(slot)  # it finished just before the kill: recorded already
+        if slot.busy:
+            status = self.store.release(step.job_id, step.number, slot.claimer, "shutdown",
+                                        max_attempts=int(self.settings["MAX_CHUNK_ATTEMPTS"]),
+                                        refund=True)
+            log.warning("batch step handed back", extra={"job": step.job_id,
+                                                         "step": step.number,
+                                                         "status": status})
+        self._clear(slot)
 
     def _enforce_time_limits(self) -> None:
         limit = float(self.settings["CHUNK_TIME_LIMIT_S"])
@@ -396,26 +586,24 @@ class Supervisor:
                     slot.process.kill()
 
     def _shutdown_workers(self) -> None:
+        """End every worker now: idle ones are asked to exit, busy ones are stopped and their
+        steps handed back without using an attempt."""
         for slot in self.slots:
             process = slot.process
             if process is None:
                 continue
-            if slot.busy:  # stopping the service: give the step back without using an attempt
+            if slot.busy:
                 with contextlib.suppress(Exception):
-                    process.kill()
-                    process.join(2)
-                    self.store.release(slot.step.job_id, slot.step.number, slot.claimer,
-                                       "shutdown", max_attempts=10**6, refund=True)
-            else:
-                with contextlib.suppress(Exception):
-                    slot.conn.send(None)
-                    process.join(2)
-                if process.is_alive():
-                    process.kill()
+                    self._hand_back(slot)
+                continue
             with contextlib.suppress(Exception):
-                slot.conn.close()
-            slot.process = slot.conn = slot.claimer = slot.step = None
-            slot.ready = False
+                slot.conn.send(None)
+                process.join(2)
+            if process.is_alive():
+                with contextlib.suppress(Exception):
+                    process.kill()
+                    process.join(2)
+            self._clear(slot)
 
     # -- celery: messages -----------------------------------------------------------------
 

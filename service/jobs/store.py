@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import psutil
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Float, case, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -173,6 +173,14 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class StoreStats:
+    jobs: dict[str, int]              # jobs by status
+    chunks: dict[str, int]            # render steps by status
+    queue_items: int                  # items waiting or rendering
+    durations: dict[str, tuple[list[int], int, float]]  # see JobStore._durations
+
+
+@dataclass(frozen=True)
 class Finish:
     counted: bool             # this call recorded the step (False: it was already recorded)
     merge_ready: bool         # every render step of the job is now done
@@ -193,8 +201,13 @@ REASONS = {
     "timeout": "quá thời gian cho phép",
     "lease_expired": "tiến trình xử lý không còn báo hoạt động",
     "worker_error": "lỗi trong tiến trình xử lý",
-    "shutdown": "dịch vụ dừng",
+    "shutdown": "dịch vụ dừng",                        # handed back, attempt refunded
+    "worker_exited": "tiến trình xử lý đã thoát trước khi nhận phần này",  # refunded too
 }
+
+
+# items of active jobs not yet recorded done (failed is 0 while a job is active)
+_DEPTH = select(func.coalesce(func.sum(Job.total - Job.done), 0)).where(Job.status.in_(ACTIVE))
 
 
 class JobStore:
@@ -280,6 +293,61 @@ class JobStore:
                 return []
             return [_step_view(s, job) for s in session.scalars(
                 select(Step).where(Step.job_id == job_id).order_by(Step.number))]
+
+    def queue_depth(self) -> int:
+        """Items waiting or rendering: of every queued or running job, the items whose chunk
+        is not recorded yet (one aggregate; the back-pressure limit and ``/metrics``)."""
+        with self._read() as session:
+            return int(session.scalar(_DEPTH) or 0)
+
+    def throughput(self, window_s: float) -> float:
+        """Items per second recorded over the last ``window_s`` seconds (all processes)."""
+        since = utcnow() - timedelta(seconds=window_s)
+        with self._read() as session:
+            items = session.scalar(
+                select(func.coalesce(func.sum(Step.stop - Step.start), 0))
+                .where(Step.kind == RENDER, Step.status == DONE, Step.finished_at >= since))
+        return float(items or 0) / window_s
+
+    def stats(self, buckets: Sequence[float]) -> StoreStats:
+        """Counts for ``/metrics``, read from the database so that every process (several
+        gunicorn workers, Celery workers elsewhere) reports the same numbers."""
+        with self._read() as session:
+            jobs = {status: int(n) for status, n in session.execute(
+                select(Job.status, func.count()).group_by(Job.status))}
+            chunks = {status: int(n) for status, n in session.execute(
+                select(Step.status, func.count()).where(Step.kind == RENDER)
+                .group_by(Step.status))}
+            depth = int(session.scalar(_DEPTH) or 0)
+            durations = self._durations(session, buckets)
+        return StoreStats(jobs, chunks, depth, durations)
+
+    def _durations(self, session: Session, buckets: Sequence[float]
+                   ) -> dict[str, tuple[list[int], int, float]]:
+        """Per final status: (cumulative count at or below each bucket, count, sum) of the
+        run time (start to finish) of jobs that started and finished."""
+        dialect = self.engine.dialect.name
+        finished = (Job.status.in_(FINISHED), Job.started_at.is_not(None),
+                    Job.finished_at.is_not(None))
+        if dialect == "sqlite":
+            seconds = (func.julianday(Job.finished_at) - func.julianday(Job.started_at)) \
+                * 86400.0
+        elif dialect == "postgresql":
+            seconds = cast(func.extract("epoch", Job.finished_at - Job.started_at), Float)
+        else:  # another database: add up in Python
+            out: dict[str, tuple[list[int], int, float]] = {}
+            for status, started, ended in session.execute(
+                    select(Job.status, Job.started_at, Job.finished_at).where(*finished)):
+                value = (ended - started).total_seconds()
+                counts, count, total = out.get(status, ([0] * len(buckets), 0, 0.0))
+                out[status] = ([c + (value <= b) for c, b in zip(counts, buckets, strict=True)],
+                               count + 1, total + value)
+            return out
+        columns = [func.sum(case((seconds <= bound, 1), else_=0)) for bound in buckets]
+        rows = session.execute(select(Job.status, func.count(), func.sum(seconds), *columns)
+                               .where(*finished).group_by(Job.status))
+        return {row[0]: ([int(c or 0) for c in row[3:]], int(row[1]), float(row[2] or 0.0))
+                for row in rows}
 
     def has_active_jobs(self) -> bool:
         with self._read() as session:

@@ -4,20 +4,28 @@ pipe, runs them (:func:`service.jobs.execute.run_step`) and reports the outcome.
 Started with the ``spawn`` method (no state inherited from a threaded server process) and,
 on Linux, tied to its parent with ``PR_SET_PDEATHSIG``: when the service dies, its workers
 die with it instead of lingering; the steps they held are taken back on the next start.
+
+SIGTERM (a service manager signalling every process of the service) does not interrupt a
+step: the worker finishes and reports the step in hand, says it is exiting, and exits.
+Before leaving for any reason of its own (SIGTERM, its step cap) it tells the supervisor
+(``exiting``), so that no further step is sent to it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import sys
+import threading
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 # A worker process exits after this many steps and is replaced: bounds slow native growth.
 MAX_STEPS_PER_PROCESS = 200
+IDLE_POLL_S = 0.5
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -36,6 +44,10 @@ def _die_with_parent(parent_pid: int) -> None:
 def main(settings: dict[str, Any], conn, parent_pid: int) -> None:
     _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the service, which stops us
+    stopping = threading.Event()
+    # SIGTERM (e.g. systemd signalling the whole service): finish the step in hand, record
+    # it, then exit; the supervisor decides about the rest.
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
     from service.jobs.execute import context_for, run_step
     from service.logging_setup import configure_logging
 
@@ -50,8 +62,14 @@ def main(settings: dict[str, Any], conn, parent_pid: int) -> None:
     except (OSError, EOFError):
         return
     handled = 0
-    while handled < MAX_STEPS_PER_PROCESS:
+    while True:
+        if handled >= MAX_STEPS_PER_PROCESS or stopping.is_set():
+            with contextlib.suppress(OSError, EOFError):
+                conn.send(("exiting", None, None, None))
+            return
         try:
+            if not conn.poll(IDLE_POLL_S):  # wakes up now and then to notice SIGTERM
+                continue
             step = conn.recv()
         except (EOFError, OSError):
             return

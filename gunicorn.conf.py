@@ -42,3 +42,6 @@ def worker_exit(server, worker):
     from service.server import worker_exit as hook
 
     hook(server, worker)
+# gunicorn >= 27 opens a control socket under ~/.gunicorn shared by every instance of the user;
+# the service needs none (older gunicorn ignores the name).
+control_socket_disable = True

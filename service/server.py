@@ -99,6 +99,8 @@ def run(host: str, port: int, *, workers: int = 1, threads: int = 8) -> None:
                 "accesslog": None,
                 **HOOKS,
             }
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn >= 27: one shared
+                options["control_socket_disable"] = True       # ~/.gunicorn socket otherwise
             for key, value in options.items():
                 self.cfg.set(key, value)
 

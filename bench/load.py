@@ -5,7 +5,7 @@ Prints requests per second, the share of each status, every 5xx (there must be n
 memory of the gunicorn processes over the run (it must stay flat). Exit status 1 when a 5xx
 or an unexpected status was seen.
 
-    python -m bench.load [--seconds 30] [--clients 8] [--max-requests 4000]
+    python -m bench.load [--seconds 60] [--warmup 30] [--clients 8] [--max-requests 4000]
 """
 
 from __future__ import annotations
@@ -118,10 +118,14 @@ def gunicorn_rss_mb(pid: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load")
-    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--warmup", type=float, default=30.0,
+                        help="seconds of the same mix before the memory baseline")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--max-requests", type=int, default=4000)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--mix", choices=("all", "valid", "hostile"), default="all",
+                        help="only the valid or only the hostile requests")
     parser.add_argument("--no-recycle", action="store_true",
                         help="turn off gunicorn's max_requests (see whether memory plateaus)")
     args = parser.parse_args(argv or [])
@@ -151,6 +155,10 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(0.2)
 
         mix = scenarios(key)
+        if args.mix != "all":
+            valid = {"directive.pdf", "directive.docx", "certificate.pdf", "decision.docx",
+                     "document-types", "healthz"}
+            mix = [m for m in mix if (m[0] in valid) == (args.mix == "valid")]
         names = [m[0] for m in mix]
         weights = [m[1] for m in mix]
         requests = {m[0]: m[2] for m in mix}
@@ -171,9 +179,21 @@ def main(argv: list[str] | None = None) -> int:
                 status = 0  # connection dropped: counted, never expected
             return name, status, time.perf_counter() - started
 
-        # warm up every worker on every kind of request, then take the memory baseline
+        # Warm up: every kind of request, then the concurrent mix for --warmup seconds, so each
+        # worker thread has touched its caches and the allocator has reached its working size;
+        # the memory baseline is taken after that.
         for name in names * args.workers:
             send(name)
+        rng = random.Random(20261130)
+        warm_end = time.monotonic() + args.warmup
+
+        def warm() -> None:
+            while time.monotonic() < warm_end:
+                send(rng.choices(names, weights)[0])
+
+        with concurrent.futures.ThreadPoolExecutor(args.clients) as pool:
+            for future in [pool.submit(warm) for _ in range(args.clients)]:
+                future.result()
         baseline = gunicorn_rss_mb(proc.pid)
         samples = [baseline]
         stop = threading.Event()
@@ -187,7 +207,6 @@ def main(argv: list[str] | None = None) -> int:
         lock = threading.Lock()
         budget = [args.max_requests]
         end = time.monotonic() + args.seconds
-        rng = random.Random(20261130)
 
         def client() -> None:
             while time.monotonic() < end:
@@ -240,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{lat[len(lat) // 2] * 1000:.0f} ms")
     fives = sum(c for s, c in statuses.items() if s >= 500 or s == 0)
     print(f"5xx or dropped: {fives}")
-    print(f"memory of gunicorn (master + workers): after warm-up {baseline:.0f} MB, "
+    print(f"memory of gunicorn (master + workers): after {args.warmup:.0f} s warm-up "
+          f"{baseline:.0f} MB, "
           f"peak {max(samples):.0f} MB, at the end {final:.0f} MB "
           f"({final - baseline:+.0f} MB over the run)")
     step = max(1, len(samples) // 12)

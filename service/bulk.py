@@ -68,6 +68,7 @@ def prepare(doc_type: DocumentType, common: Mapping[str, Any], items: Sequence[A
         raise Problem(413, "batch_too_large", "Danh sách quá dài",
                       f"Tối đa {max_items} mục mỗi lần (đã gửi {len(items)}).")
     errors: list[FieldError] = []
+    common_errors: set[tuple[str, str]] = set()
     hook = doc_type.extra.get("prepare_items")
     if hook is not None:
         common, items, hook_errors = hook(common, items)
@@ -86,8 +87,18 @@ def prepare(doc_type: DocumentType, common: Mapping[str, Any], items: Sequence[A
             data = schema.load(merge_item(common, item))
         except ValidationError as exc:
             for err in flatten_messages(exc.messages, ("items", index)):
+                parts = err.pointer.split("/")
+                field = parts[3] if len(parts) > 3 else None
+                if field is not None and field not in item and field in common:
+                    # The value came from the common fields, not from this row: say so once,
+                    # at /common/…, rather than blaming every row (and a column it lacks).
+                    err.pointer = "/common/" + "/".join(parts[3:])
+                    if (err.pointer, err.code) not in common_errors:
+                        common_errors.add((err.pointer, err.code))
+                        errors.append(err)
+                    continue
                 err.row = row
-                err.column = err.pointer.split("/")[3] if err.pointer.count("/") >= 3 else None
+                err.column = field
                 errors.append(err)
             continue
         stem = safe_file_stem(f"{index + 1:05d} {doc_type.file_stem(data)}")
@@ -100,8 +111,11 @@ def prepare(doc_type: DocumentType, common: Mapping[str, Any], items: Sequence[A
         errors.extend(check(prepared))
     if errors:
         bad = len({e.pointer.split("/")[2] for e in errors if e.pointer.startswith("/items/")})
-        raise validation_problem(errors, f"{bad} mục không hợp lệ; không mục nào được tạo."
-                                 if bad else None)
+        detail = f"{bad} mục không hợp lệ; không mục nào được tạo." if bad else None
+        if common_errors:
+            detail = ((detail + " " if detail else "")
+                      + "Phần thông tin chung (common) có lỗi; sửa một lần cho cả danh sách.")
+        raise validation_problem(errors, detail)
     return prepared
 
 

@@ -423,6 +423,16 @@ def read_xlsx(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS)
 
         def records():
             for number, row in enumerate(sheet.iter_rows(), start=1):
+                beyond = next((i for i, cell in enumerate(row[MAX_COLUMNS:], MAX_COLUMNS)
+                               if getattr(cell, "value", None) not in (None, "")), None)
+                if beyond is not None:  # never drop a filled cell without a word
+                    where = column_letter(beyond)
+                    problem = _problem("too_many_columns", "Quá nhiều cột",
+                                       f"Dòng {number} có dữ liệu ở cột {where}, ngoài "
+                                       f"{MAX_COLUMNS} cột được đọc; xóa các cột thừa.")
+                    problem.errors = [FieldError(f"/rows/{number}/{where}", "too_many_columns",
+                                                 problem.detail, row=number, column=where)]
+                    raise problem
                 values = [getattr(cell, "value", None) for cell in row[:MAX_COLUMNS]]
                 formats = [getattr(cell, "number_format", None) for cell in row[:MAX_COLUMNS]]
                 if number > max_rows + HEADER_SEARCH_ROWS + 1 and any(

@@ -109,6 +109,20 @@ def test_every_invalid_row_is_reported_at_once_and_nothing_is_written(tmp_path):
     assert not dest.exists() and not list(tmp_path.iterdir())
 
 
+def test_a_bad_common_field_is_reported_once_at_common_not_on_every_row():
+    common = example()["common"] | {"place": "Quảng\x07Trị"}
+    items = people(4)
+    items[2]["recipient_name"] = ""
+    items[3]["place"] = "Hà\x07Nội"  # this row's own value: its own error, with its row
+    with pytest.raises(Problem) as info:
+        bulk.prepare(CERT, common, items, rows=[r + 2 for r in range(len(items))])
+    found = {(e.row, e.column, e.pointer, e.code) for e in info.value.errors}
+    assert found == {(None, None, "/common/place", "control_character"),
+                     (4, "recipient_name", "/items/2/recipient_name", "too_short"),
+                     (5, "place", "/items/3/place", "control_character")}
+    assert "thông tin chung" in info.value.detail
+
+
 def test_duplicate_register_numbers_are_refused_naming_the_first_row():
     items = people(4)
     items[0]["register_no"] = "12"

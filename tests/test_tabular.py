@@ -152,6 +152,23 @@ def test_xlsx_hidden_mapped_column_is_reported():
     assert [(e.column, e.code) for e in problem.errors] == [("C", "hidden_column")]
 
 
+def test_xlsx_data_beyond_the_columns_read_is_refused_not_dropped():
+    def setup(sheet):
+        sheet.cell(row=3, column=tabular.MAX_COLUMNS + 10, value="ghi chú lạc chỗ")
+
+    problem = problem_of(xlsx([["Họ và tên", "Danh xưng"], ["An", "Ông"], ["Bình", "Bà"]],
+                              setup=setup), "x.xlsx")
+    where = tabular.column_letter(tabular.MAX_COLUMNS + 9)
+    assert problem.code == "too_many_columns"
+    assert [(e.row, e.column) for e in problem.errors] == [(3, where)]
+
+    def styled(sheet):  # empty styled cells out there are harmless
+        sheet.cell(row=2, column=tabular.MAX_COLUMNS + 10).number_format = "0000"
+
+    assert len(read(xlsx([["Họ và tên", "Danh xưng"], ["An", "Ông"]], setup=styled),
+                    "x.xlsx").items) == 1
+
+
 def test_xlsx_hidden_rows_are_reported_with_their_numbers():
     def setup(sheet):
         sheet.row_dimensions[3].hidden = True

@@ -16,7 +16,6 @@ from bench.common import ROOT, auth, describe, peak_rss_mb, sample, start_servic
 
 def render_times(runs: int = 40) -> None:
     from service import registry
-    from service.registry import Format
     from service.rendering import get_renderer, validate
 
     renderer = get_renderer(ROOT / "doc_templates")

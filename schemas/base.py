@@ -201,5 +201,16 @@ def require_together(data: dict[str, Any], when: str, needs: str, message: str) 
         raise ValidationError({needs: [Msg("required", message)]})
 
 
-__all__ = ["IsoDate", "Flag", "List", "Msg", "Nested", "StrictInt", "StrictSchema", "Text",
-           "Abbreviation", "require_together", "validates_schema"]
+__all__ = [
+    "Abbreviation",
+    "Flag",
+    "IsoDate",
+    "List",
+    "Msg",
+    "Nested",
+    "StrictInt",
+    "StrictSchema",
+    "Text",
+    "require_together",
+    "validates_schema",
+]

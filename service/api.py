@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import Response, current_app, request, send_file
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 
 from service import registry
 from service.errors import Problem

@@ -22,7 +22,7 @@ def canary(tmp_path):
     hits: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             hits.append(self.path)
             if self.path.startswith("/redirect"):
                 self.send_response(302)

@@ -31,11 +31,10 @@ _EXPECTED_CONSOLE = re.compile(r"Failed to load resource: the server responded w
 @pytest.fixture(scope="session")
 def web_service(tmp_path_factory) -> Iterator:
     """``python -m service serve`` on a free port, one embedded job worker, no rate limit."""
-    from tests.support.processes import ServiceProcess
-
     from service.auth.store import AuthStore
     from service.jobs.db import database_url, dispose_engines
     from tests.support.auth import PASSWORD
+    from tests.support.processes import ServiceProcess
 
     data_dir = tmp_path_factory.mktemp("web-service")
     service = ServiceProcess(data_dir, env={

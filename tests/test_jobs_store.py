@@ -300,3 +300,27 @@ def test_queue_depth_throughput_and_stats(store):
     counts, count, total = stats.durations["failed"]
     assert counts == [0, 0, 0, 0] and count == 1 and total == pytest.approx(4000, abs=0.01)
     assert "cancelled" not in stats.durations  # never started: no run time
+
+
+def test_the_queue_limit_holds_against_concurrent_submissions(store):
+    """Eight threads each try to add 3 items under a limit of 10: exactly 3 succeed, however
+    the checks interleave (the depth is read under the write lock that inserts the job)."""
+    from service.jobs.store import QueueDepthExceeded
+
+    made, refused = [], []
+    barrier = threading.Barrier(8)
+
+    def submit(n: int) -> None:
+        barrier.wait()
+        try:
+            made.append(make_job(store, f"{n:032x}", sizes=(3,), max_queue_items=10))
+        except QueueDepthExceeded as exc:
+            refused.append(exc.depth)
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(made) == 3 and len(refused) == 5
+    assert store.queue_depth() == 9 and all(depth == 9 for depth in refused)

@@ -399,6 +399,8 @@ def build_blueprint() -> Blueprint:
                                         idempotency_key=key, fingerprint=envelope.fingerprint)
         except IdempotencyMismatch as mismatch:
             raise _reused_key(mismatch.existing) from None
+        except QueueFull as full:  # filled by a concurrent batch while this one validated
+            raise _queue_full(full) from None
         return _job_response(submission.job, 202, replayed=submission.replayed)
 
     @blp.route("/batches", methods=["GET"])

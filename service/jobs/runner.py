@@ -48,7 +48,14 @@ from service.config import ConfigError
 from service.jobs.db import database_url
 from service.jobs.execute import worker_settings
 from service.jobs.files import JobFiles
-from service.jobs.store import IdempotencyConflict, JobStore, JobView, StepView, claimer_id
+from service.jobs.store import (
+    IdempotencyConflict,
+    JobStore,
+    JobView,
+    QueueDepthExceeded,
+    StepView,
+    claimer_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +145,8 @@ class JobService:
     def check_capacity(self, size: int) -> None:
         """Refuse a batch of ``size`` items when the queue is full (``QUEUE_MAX_ITEMS``).
 
-        A soft limit: two batches checked at the same moment may both pass.
+        A quick check before the items are validated; :meth:`submit` checks again in the
+        transaction that creates the job, so two batches at once cannot both pass.
 
         :raises QueueFull: with an estimate of when enough items will have been rendered,
             from the rate of the last minutes (every process's chunks count).
@@ -147,13 +155,17 @@ class JobService:
         depth = self.store.queue_depth()
         if depth + size <= limit:
             return
+        raise self._queue_full(depth, size)
+
+    def _queue_full(self, depth: int, size: int) -> QueueFull:
+        limit = int(self.settings["QUEUE_MAX_ITEMS"])
         excess = depth + size - limit
         rate = self.store.throughput(THROUGHPUT_WINDOW_S)
         if rate > 0:
             wait = min(RETRY_AFTER_MAX_S, max(1, int(excess / rate + 0.999)))
         else:
             wait = RETRY_AFTER_DEFAULT_S
-        raise QueueFull(depth, size, limit, wait)
+        return QueueFull(depth, size, limit, wait)
 
     def submit(self, doc_type, output: str, items: Sequence, *, owner: str | None = None,
                idempotency_key: str | None = None, fingerprint: str | None = None,
@@ -170,7 +182,11 @@ class JobService:
             job = self.store.create_job(job_id, document_type=doc_type.id, output=output,
                                         spans=spans, chunk_size=chunk_size, owner=owner,
                                         idempotency_key=idempotency_key,
-                                        request_hash=fingerprint)
+                                        request_hash=fingerprint,
+                                        max_queue_items=int(self.settings["QUEUE_MAX_ITEMS"]))
+        except QueueDepthExceeded as exceeded:  # another batch filled the queue meanwhile
+            self.files.remove_job(job_id)
+            raise self._queue_full(exceeded.depth, len(items)) from None
         except IdempotencyConflict as conflict:  # a concurrent twin won the race
             self.files.remove_job(job_id)
             if conflict.existing.request_hash != fingerprint:

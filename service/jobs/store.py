@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import psutil
-from sqlalchemy import Float, case, cast, func, or_, select, update
+from sqlalchemy import Float, case, cast, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -150,6 +150,17 @@ def _step_view(step: Step, job: Job) -> StepView:
 # ---------------------------------------------------------------------------- outcomes
 
 
+class QueueDepthExceeded(Exception):
+    """Creating the job would take the items waiting or rendering past the limit."""
+
+    def __init__(self, depth: int) -> None:
+        super().__init__(depth)
+        self.depth = depth
+
+
+_QUEUE_LOCK_KEY = 0x7468696475610008  # serialises back-pressure checks on PostgreSQL
+
+
 class IdempotencyConflict(Exception):
     """Another job already holds this idempotency key."""
 
@@ -232,11 +243,16 @@ class JobStore:
 
     def create_job(self, job_id: str, *, document_type: str, output: str,
                    spans: Sequence[range], chunk_size: int, owner: str | None = None,
-                   idempotency_key: str | None = None, request_hash: str | None = None
-                   ) -> JobView:
+                   idempotency_key: str | None = None, request_hash: str | None = None,
+                   max_queue_items: int | None = None) -> JobView:
         """Insert a queued job with one render step per span and a merge step.
 
+        With ``max_queue_items`` the queue depth is checked in the same transaction, under
+        the write lock (SQLite) or a transaction-scoped advisory lock (PostgreSQL), so two
+        batches submitted at the same moment cannot both pass the limit.
+
         :raises IdempotencyConflict: the (owner, key) pair is taken.
+        :raises QueueDepthExceeded: the job would take the queue past ``max_queue_items``.
         """
         now = utcnow()
         total = spans[-1].stop if spans else 0
@@ -251,6 +267,13 @@ class JobStore:
                               status=PENDING, attempts=0))
         try:
             with self._write() as session, session.begin():
+                if max_queue_items is not None:
+                    if self.engine.dialect.name == "postgresql":
+                        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                        {"key": _QUEUE_LOCK_KEY})
+                    depth = int(session.scalar(_DEPTH) or 0)
+                    if depth + total > max_queue_items:
+                        raise QueueDepthExceeded(depth)
                 session.add(job)
         except IntegrityError:
             existing = (self.find_by_idempotency_key(owner, idempotency_key)

@@ -14,30 +14,12 @@ import pytest
 
 from tests.conftest import load_sample
 from tests.support.auth import client_as, make_key, store_of
+from tests.support.problems import problem
 
 DOCUMENT = "/api/v1/documents/directive.docx"
 BATCHES = "/api/v1/batches"
 JOB = "0123456789abcdef0123456789abcdef"
-PROBLEM_KEYS = {"type", "status", "code", "title", "detail", "request_id"}
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
-
-
-@pytest.fixture
-def make_app(tmp_path):
-    """Apps with their own limits (closed after the test)."""
-    from service import create_app
-
-    made = []
-
-    def make(**overrides):
-        app = create_app({"DATA_DIR": str(tmp_path / f"app{len(made)}"), "TESTING": True,
-                          **overrides})
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        app.extensions["thidua_jobs"].close()
 
 
 @pytest.fixture(scope="module")
@@ -60,20 +42,6 @@ def post_form(client, url: str, fields: dict):
 
     boundary, body = encode_multipart(fields)
     return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
-
-
-def problem(response, status: int, code: str | None = None) -> dict:
-    """A problem+json of ``status`` with every required key and a Vietnamese detail."""
-    assert response.status_code == status, response.get_data(as_text=True)[:800]
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json(force=True)
-    assert body.keys() >= PROBLEM_KEYS, body
-    assert body["status"] == status and body["type"].endswith("/" + body["code"])
-    assert body["request_id"] == response.headers["X-Request-ID"]
-    assert body["title"] and not body["detail"].isascii(), body  # Vietnamese
-    if code is not None:
-        assert body["code"] == code, body
-    return body
 
 
 def directive_json() -> bytes:

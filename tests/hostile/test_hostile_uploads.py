@@ -18,9 +18,9 @@ import pytest
 
 from tests.conftest import SAMPLES
 from tests.support.auth import client_as
+from tests.support.problems import problem
 
 URL = "/api/v1/batches"
-PROBLEM_KEYS = {"type", "status", "code", "title", "detail", "request_id"}
 HEADER = "Họ và tên;Danh xưng;Chức vụ\n"
 
 
@@ -33,24 +33,6 @@ def _no_job_workers(app, monkeypatch):
     monkeypatch.setattr(Supervisor, "wake", lambda self: None)
     yield
     app.extensions["thidua_jobs"].close()
-
-
-@pytest.fixture
-def make_app(tmp_path):
-    """Apps with their own limits (closed after the test)."""
-    from service import create_app
-
-    made = []
-
-    def make(**overrides):
-        app = create_app({"DATA_DIR": str(tmp_path / f"app{len(made)}"), "TESTING": True,
-                          **overrides})
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        app.extensions["thidua_jobs"].close()
 
 
 @functools.cache
@@ -79,22 +61,6 @@ def upload(client, raw: bytes, filename: str = "danh-sach.xlsx", **fields):
     form.update(fields)
     boundary, body = encode_multipart({k: _part(v) for k, v in form.items() if v is not None})
     return client.post(URL, data=body, content_type=f"multipart/form-data; boundary={boundary}")
-
-
-def problem(response, status: int, code: str | None = None) -> dict:
-    """A problem+json of ``status`` with every required key and a Vietnamese detail."""
-    assert response.status_code == status, response.get_data(as_text=True)[:800]
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json(force=True)
-    assert body.keys() >= PROBLEM_KEYS, body
-    assert body["status"] == status and body["type"].endswith("/" + body["code"])
-    assert body["request_id"] == response.headers["X-Request-ID"]
-    assert not body["detail"].isascii(), body["detail"]  # Vietnamese, with its diacritics
-    if code is not None:
-        assert body["code"] == code, body
-    for error in body.get("errors", []):
-        assert error["code"] and not error["message"].isascii(), error
-    return body
 
 
 def refused(client, response, status: int, code: str | None = None) -> dict:

@@ -20,12 +20,12 @@ KEYS: dict[str, str] = {}  # base URL of a started service → an admin API key 
 def create_key(data_dir: Path, env: dict | None = None, role: str = "admin") -> str:
     """An API key in the database a service on ``data_dir`` (and ``env``) uses."""
     from service.auth.store import AuthStore
-    from service.jobs.db import database_url, dispose_engines
+    from service.jobs.db import dispose_engines
 
-    url = database_url({"DATA_DIR": str(data_dir),
-                        "DATABASE_URL": (env or {}).get("THIDUA_DATABASE_URL", "")})
-    _key, token = AuthStore(url).create_key("bench", role, "bench")
-    dispose_engines(url)
+    store = AuthStore.from_settings({"DATA_DIR": str(data_dir), "DATABASE_URL": (
+        env or {}).get("THIDUA_DATABASE_URL", "")})
+    _key, token = store.create_key("bench", role, "bench")
+    dispose_engines(store.url)
     return token
 
 

@@ -171,11 +171,8 @@ def schema(type_id: str) -> None:
 
 def _auth_store():
     from service.auth.store import AuthStore
-    from service.jobs.db import database_url
 
-    settings = _load_config()
-    return AuthStore(database_url(settings), max_failures=settings["LOGIN_MAX_FAILURES"],
-                     lockout_s=settings["LOGIN_LOCKOUT_S"])
+    return AuthStore.from_settings(_load_config())
 
 
 def _auth_call(fn, *args):
@@ -318,11 +315,10 @@ def first_admin_notice(settings: dict, url: str) -> str | None:
     """On the very first start (no user at all): create ``admin`` with a random password and
     return the lines that tell the newcomer how to sign in; else None."""
     from service.auth.store import AuthStore
-    from service.jobs.db import database_url
 
     if not settings["AUTH_ENABLED"]:
         return None
-    password = AuthStore(database_url(settings)).create_first_admin("admin")
+    password = AuthStore.from_settings(settings).create_first_admin("admin")
     if password is None:
         return None
     return ("\n".join([

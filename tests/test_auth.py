@@ -395,7 +395,7 @@ def test_users_commands(tmp_path):
     assert weak.returncode == 1 and "Mật khẩu cần" in weak.stderr
     reset = run_cli("users", "passwd", "can.bo", "--generate", data_dir=tmp_path)
     password = reset.stdout.strip().splitlines()[-1]
-    store = AuthStore(f"sqlite:///{tmp_path}/jobs.sqlite3")
+    store = AuthStore.from_settings({"DATA_DIR": str(tmp_path)})
     assert store.authenticate("can.bo", password).role == "clerk"
     assert run_cli("users", "disable", "can.bo", data_dir=tmp_path).returncode == 0
     with pytest.raises(LoginFailed):
@@ -411,7 +411,7 @@ def test_first_serve_prints_how_to_sign_in_once(tmp_path):
     notice = first_admin_notice(settings, "http://127.0.0.1:8000/")
     assert "tên đăng nhập: admin" in notice
     password = re.search(r"mật khẩu:\s+(\S+)", notice).group(1)
-    assert AuthStore(f"sqlite:///{tmp_path}/jobs.sqlite3").authenticate("admin", password)
+    assert AuthStore.from_settings({"DATA_DIR": str(tmp_path)}).authenticate("admin", password)
     assert first_admin_notice(settings, "http://127.0.0.1:8000/") is None
 
 

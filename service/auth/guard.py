@@ -109,14 +109,8 @@ def _guard():
 def init_app(app: Flask) -> None:
     """Open the user/key store and check every request. Registered before the rate limit,
     so authenticated clients are limited by who they are, not by their address."""
-    from service.jobs.db import database_url
-
     settings = app.config
-    app.extensions[EXTENSION] = AuthStore(
-        database_url(settings), max_failures=settings["LOGIN_MAX_FAILURES"],
-        lockout_s=settings["LOGIN_LOCKOUT_S"],
-        session_idle_s=settings["SESSION_IDLE_MINUTES"] * 60,
-        session_max_s=settings["SESSION_MAX_HOURS"] * 3600)
+    app.extensions[EXTENSION] = AuthStore.from_settings(settings)
     app.before_request(_guard)
     if settings["AUTH_ENABLED"] and app.extensions[EXTENSION].count_users() == 0:
         logging.getLogger("thidua.auth").warning(

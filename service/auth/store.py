@@ -10,8 +10,10 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -170,6 +172,21 @@ class AuthStore:
         self.max_failures, self.lockout_s = max_failures, lockout_s
         self.session_idle = timedelta(seconds=session_idle_s)
         self.session_max = timedelta(seconds=session_max_s)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any], *, migrate: bool = True) -> AuthStore:
+        """The store of a configuration: its database (``DATABASE_URL`` or the SQLite file in
+        ``DATA_DIR``) and its lockout and session settings (defaults for keys not given)."""
+        from service.config import SETTINGS_BY_NAME
+        from service.jobs.db import database_url
+
+        def get(name: str) -> Any:
+            return settings.get(name, SETTINGS_BY_NAME[name].default)
+
+        return cls(database_url(settings), migrate=migrate,
+                   max_failures=get("LOGIN_MAX_FAILURES"), lockout_s=get("LOGIN_LOCKOUT_S"),
+                   session_idle_s=get("SESSION_IDLE_MINUTES") * 60,
+                   session_max_s=get("SESSION_MAX_HOURS") * 3600)
 
     def _read(self) -> Session:
         return Session(self.engine, expire_on_commit=False)

@@ -24,16 +24,7 @@ from service.rendering.context import administrative_context, file_stem
 
 TYPE_ABBREV = "KH"
 TYPE_NAME = "KẾ HOẠCH"
-ITEM_KINDS = ("item", "point", "dash", "plus")
 TABLE_WIDTH_TW = round(layout.TEXT_WIDTH_MM * layout.MM_TO_TWIPS)
-
-
-def _label(depth: int, index: int, parent: str, decimal: bool) -> str:
-    if depth == 1:
-        return f"{index + 1}."
-    if depth == 2:
-        return f"{parent}{index + 1}." if decimal else f"{layout.point_letter(index)})"
-    return "-" if depth == 3 else "+"
 
 
 def _block(kind: str, label: str, text: str) -> dict[str, Any]:
@@ -91,13 +82,13 @@ def plan_blocks(data: Mapping[str, Any]) -> list[dict[str, Any]]:
 
     def walk(items: Sequence[Mapping[str, Any]], depth: int, parent: str) -> None:
         for i, item in enumerate(items):
-            label = _label(depth, i, parent, decimal)
+            label = layout.item_label(depth, i, parent, decimal)
             if item.get("title"):
                 blocks.append(_block("titled", label, item["title"]))
                 if item.get("text"):
                     blocks.append(_block("paragraph", "", item["text"]))
             else:
-                blocks.append(_block(ITEM_KINDS[depth - 1], label, item["text"]))
+                blocks.append(_block(layout.ITEM_KINDS[depth - 1], label, item["text"]))
             bullet_kind = "dash" if depth < 3 else "plus"
             for text in item.get("bullets") or ():
                 blocks.append(_block(bullet_kind, "-" if bullet_kind == "dash" else "+", text))

@@ -95,7 +95,9 @@ class Block:
 ITEM_KINDS = ("item", "point", "dash", "plus")
 
 
-def _item_label(depth: int, index: int, parent_label: str, decimal: bool) -> str:
+def item_label(depth: int, index: int, parent_label: str, decimal: bool) -> str:
+    """The label of an outline item at ``depth`` (1: ``1.``; 2: ``a)`` or ``1.1.``; 3: ``-``;
+    4+: ``+``)."""
     if depth == 1:
         return f"{index + 1}."
     if depth == 2:
@@ -110,7 +112,7 @@ def outline_blocks(sections: Sequence[Mapping[str, Any]], *, decimal_points: boo
 
     def walk(items: Sequence[Mapping[str, Any]], depth: int, parent_label: str) -> None:
         for i, item in enumerate(items):
-            label = _item_label(depth, i, parent_label, decimal_points)
+            label = item_label(depth, i, parent_label, decimal_points)
             blocks.append(Block(ITEM_KINDS[depth - 1], label, item["text"]))
             walk(item.get("items") or (), depth + 1, label)
 

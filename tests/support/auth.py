@@ -32,13 +32,12 @@ def key_for_data_dir(data_dir: Path, env: dict[str, str] | None = None,
                      role: str = "admin", name: str = "tests") -> str:
     """A key in the database a service started on ``data_dir`` (and ``env``) will use."""
     from service.auth.store import AuthStore
-    from service.jobs.db import database_url, dispose_engines
+    from service.jobs.db import dispose_engines
 
-    env = env or {}
-    url = database_url({"DATA_DIR": str(data_dir),
-                        "DATABASE_URL": env.get("THIDUA_DATABASE_URL", "")})
-    _key, token = AuthStore(url).create_key(name, role, "tests")
-    dispose_engines(url)
+    store = AuthStore.from_settings({"DATA_DIR": str(data_dir), "DATABASE_URL": (
+        env or {}).get("THIDUA_DATABASE_URL", "")})
+    _key, token = store.create_key(name, role, "tests")
+    dispose_engines(store.url)
     return token
 
 

@@ -32,18 +32,17 @@ _EXPECTED_CONSOLE = re.compile(r"Failed to load resource: the server responded w
 def web_service(tmp_path_factory) -> Iterator:
     """``python -m service serve`` on a free port, one embedded job worker, no rate limit."""
     from service.auth.store import AuthStore
-    from service.jobs.db import database_url, dispose_engines
+    from service.jobs.db import dispose_engines
     from tests.support.auth import PASSWORD
     from tests.support.processes import ServiceProcess
 
     data_dir = tmp_path_factory.mktemp("web-service")
     service = ServiceProcess(data_dir, env={
         "THIDUA_JOB_WORKERS": "1", "THIDUA_RATE_LIMIT_PER_MINUTE": "0"})
-    url = database_url({"DATA_DIR": str(data_dir), "DATABASE_URL": ""})
-    users = AuthStore(url)
+    users = AuthStore.from_settings({"DATA_DIR": str(data_dir)})
     users.create_user(CLERK, PASSWORD, "clerk", "Nguyễn Thị Văn Thư")
     users.create_user(ADMIN, PASSWORD, "admin", "Quản trị")
-    dispose_engines(url)
+    dispose_engines(users.url)
     service.start()
     yield service
     service.stop()

@@ -59,6 +59,31 @@ def kill_tree(pid: int, sig: int = signal.SIGKILL) -> list[int]:
     return [p.pid for p in procs]
 
 
+def _kill(proc: subprocess.Popen) -> list[int]:
+    pids = kill_tree(proc.pid)
+    proc.wait(10)
+    return pids
+
+
+def _stop(proc: subprocess.Popen | None, sig: int, timeout: float) -> None:
+    """Send ``sig``, wait ``timeout`` s (then SIGKILL the tree), and make sure no child of
+    the process outlives the test."""
+    if proc is None or proc.poll() is not None:
+        return
+    import psutil
+
+    children = psutil.Process(proc.pid).children(recursive=True)
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        kill_tree(proc.pid)
+    psutil.wait_procs(children, timeout=10)
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+
+
 class ServiceProcess:
     """``python -m service serve`` in a subprocess with its own DATA_DIR."""
 
@@ -108,24 +133,10 @@ class ServiceProcess:
 
     def kill(self) -> list[int]:
         """SIGKILL the whole service: server, its workers, everything it started."""
-        pids = kill_tree(self.proc.pid)
-        self.proc.wait(10)
-        return pids
+        return _kill(self.proc)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            import psutil
-
-            children = psutil.Process(self.proc.pid).children(recursive=True)
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                kill_tree(self.proc.pid)
-            psutil.wait_procs(children, timeout=10)
-            for child in children:
-                with contextlib.suppress(psutil.Error):
-                    child.kill()
+        _stop(self.proc, signal.SIGTERM, 30)
 
 
 class CeleryWorkerProcess:
@@ -158,21 +169,10 @@ class CeleryWorkerProcess:
         return [c.pid for c in psutil.Process(self.proc.pid).children()]
 
     def kill(self) -> list[int]:
-        pids = kill_tree(self.proc.pid)
-        self.proc.wait(10)
-        return pids
+        return _kill(self.proc)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            import psutil
-
-            children = psutil.Process(self.proc.pid).children(recursive=True)
-            self.proc.send_signal(signal.SIGQUIT)  # cold shutdown: do not wait for tasks
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                kill_tree(self.proc.pid)
-            psutil.wait_procs(children, timeout=10)
+        _stop(self.proc, signal.SIGQUIT, 20)  # cold shutdown: do not wait for tasks
 
 
 def http_json(method: str, url: str, body: bytes | None = None,

@@ -83,9 +83,13 @@ def init_app(app: Flask) -> Metrics:
             metrics.latency.labels(route).observe(time.perf_counter() - started)
         return response
 
-    @app.get("/metrics")
     def prometheus_metrics() -> Response:
-        """Prometheus text format."""
+        """Prometheus text format (admins only, unless ``METRICS_PUBLIC``)."""
         return Response(generate_latest(metrics.registry), mimetype=CONTENT_TYPE_LATEST)
+
+    from service.auth.guard import admin_required, public
+
+    access = public if app.config.get("METRICS_PUBLIC") else admin_required
+    app.get("/metrics")(access(prometheus_metrics))
 
     return metrics

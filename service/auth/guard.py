@@ -8,7 +8,8 @@ it at once). ``g.principal`` is then a :class:`~service.auth.store.Principal` or
 Open without signing in: health checks, the API description and docs, static files and the
 sign-in page. Everything else needs a principal: API routes answer 401 problem+json with
 ``WWW-Authenticate: Bearer``; a web page redirects to the sign-in page. Views marked
-:func:`admin_required` answer 403 to anyone but an admin.
+:func:`admin_required` answer 403 to anyone but an admin; views marked :func:`public` need no
+credentials (``/metrics`` with ``METRICS_PUBLIC``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ PUBLIC_ENDPOINTS = frozenset({
     "static", "web.static", "web.login", "web.login_submit", "health.healthz",
     "health.readyz", "docs.api_docs", "api-docs.openapi_json"})
 ADMIN_ATTR = "_thidua_admin_only"
+PUBLIC_ATTR = "_thidua_public"
 
 F = TypeVar("F", bound=Callable)
 
@@ -38,6 +40,12 @@ F = TypeVar("F", bound=Callable)
 def admin_required(view: F) -> F:
     """Mark a view as admins only (checked before the request reaches it)."""
     setattr(view, ADMIN_ATTR, True)
+    return view
+
+
+def public(view: F) -> F:
+    """Mark a view as open without credentials."""
+    setattr(view, PUBLIC_ATTR, True)
     return view
 
 
@@ -87,10 +95,9 @@ def _guard():
     if principal is not None:
         g.client_id = principal.owner
     endpoint = request.endpoint
-    if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+    view = current_app.view_functions.get(endpoint)
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS or getattr(view, PUBLIC_ATTR, False):
         return None  # unknown routes fall through to the usual 404/405
-    if endpoint == "prometheus_metrics" and current_app.config["METRICS_PUBLIC"]:
-        return None
     if principal is None:
         if _wants_page():
             target = request.full_path if request.query_string else request.path
@@ -98,9 +105,7 @@ def _guard():
         raise _unauthorized("authentication_required",
                             "Cần khóa API (Authorization: Bearer …) hoặc đăng nhập trên trang "
                             "web để dùng chức năng này.")
-    view = current_app.view_functions.get(endpoint)
-    admin_only = getattr(view, ADMIN_ATTR, False) or endpoint == "prometheus_metrics"
-    if admin_only and not principal.is_admin:
+    if getattr(view, ADMIN_ATTR, False) and not principal.is_admin:
         raise Problem(403, "forbidden", "Không có quyền",
                       "Chức năng này chỉ dành cho quản trị viên.")
     return None

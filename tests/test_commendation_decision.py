@@ -19,7 +19,6 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from service import registry, rewards, vn
-from service.errors import Problem
 from service.registry import Format
 from service.rendering import get_renderer, validate
 from tests.conftest import ROOT, load_sample
@@ -28,6 +27,8 @@ from tests.support.documents import (
     open_docx,
     pdf_page_number_of,
     pdf_pages_text,
+    render_type,
+    validation_problems,
     words,
 )
 from tests.test_rewards import expected_amount, shipped_doc
@@ -38,14 +39,11 @@ KÈM_THEO = ("(Kèm theo Quyết định số 1520/QĐ-SGDĐT ngày 07 tháng 12
 
 
 def render(payload, fmt):
-    return get_renderer(ROOT / "doc_templates").render(DECISION, validate(DECISION, payload), fmt)
+    return render_type(DECISION, payload, fmt)
 
 
 def problems(payload) -> list[tuple[str, str]]:
-    with pytest.raises(Problem) as info:
-        validate(DECISION, payload)
-    assert info.value.status == 422
-    return [(e.pointer, e.code) for e in info.value.errors]
+    return validation_problems(DECISION, payload)
 
 
 def sample(**changes):

@@ -11,20 +11,20 @@ from pypdf import PdfReader
 
 from service import registry
 from service.registry import Format
-from service.rendering import get_renderer, validate
-from tests.conftest import ROOT, load_sample
+from tests.conftest import load_sample
 from tests.support.documents import (
     docx_paragraphs,
     open_docx,
     pdf_page_number_of,
     pdf_pages_text,
+    render_type,
 )
 
 DIRECTIVE = registry.get("directive")
 
 
 def render(payload, fmt):
-    return get_renderer(ROOT / "doc_templates").render(DIRECTIVE, validate(DIRECTIVE, payload), fmt)
+    return render_type(DIRECTIVE, payload, fmt)
 
 
 @pytest.fixture(scope="module")

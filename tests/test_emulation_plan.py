@@ -15,13 +15,14 @@ from docx.shared import Pt
 
 from service import registry
 from service.registry import Format
-from service.rendering import get_renderer, validate
-from tests.conftest import ROOT, load_sample
+from tests.conftest import load_sample
 from tests.support.documents import (
     docx_paragraphs,
     open_docx,
     pdf_page_number_of,
     pdf_pages_text,
+    render_type,
+    validation_problems,
     words,
 )
 
@@ -29,16 +30,11 @@ PLAN = registry.get("emulation_plan")
 
 
 def render(payload, fmt):
-    return get_renderer(ROOT / "doc_templates").render(PLAN, validate(PLAN, payload), fmt)
+    return render_type(PLAN, payload, fmt)
 
 
 def problems(payload) -> list[tuple[str, str]]:
-    from service.errors import Problem
-
-    with pytest.raises(Problem) as info:
-        validate(PLAN, payload)
-    assert info.value.status == 422
-    return [(e.pointer, e.code) for e in info.value.errors]
+    return validation_problems(PLAN, payload)
 
 
 @pytest.fixture(scope="module")

@@ -104,3 +104,26 @@ def inflated_streams(content: bytes) -> bytes:
         except zlib.error:
             continue
     return b"\n".join(chunks)
+
+
+def render_type(doc_type, payload, fmt):
+    """Validate ``payload`` as ``doc_type`` and render it with the project's templates."""
+    from pathlib import Path
+
+    from service.rendering import get_renderer, validate
+
+    templates = Path(__file__).resolve().parents[2] / "doc_templates"
+    return get_renderer(templates).render(doc_type, validate(doc_type, payload), fmt)
+
+
+def validation_problems(doc_type, payload) -> list[tuple[str, str]]:
+    """(pointer, code) of every problem of an invalid ``payload``; fails if it is valid."""
+    import pytest
+
+    from service.errors import Problem
+    from service.rendering import validate
+
+    with pytest.raises(Problem) as info:
+        validate(doc_type, payload)
+    assert info.value.status == 422
+    return [(e.pointer, e.code) for e in info.value.errors]

@@ -86,7 +86,9 @@ def test_a_chunk_that_keeps_killing_its_worker_fails_the_job(tmp_path, make_serv
     assert job.error_code == "attempts_exhausted"
     assert "phần 2 (mục 11–20)" in job.error_message and "3 lần" in job.error_message
     assert "dừng đột ngột" in job.error_message
-    assert len(killed) == 3
+    # A worker killed between the claim and the hand-over never received the step, so that
+    # kill is refunded (no attempt used): at least three kills, exactly three attempts.
+    assert len(killed) >= 3
     steps = service.store.steps(job_id)
     assert (steps[1].status, steps[1].attempts) == ("failed", 3)
     assert job.failed == 10 and job.done == 10 * sum(s.status == "done" for s in steps)

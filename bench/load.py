@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
+import contextlib
 import json
 import os
 import random
@@ -109,10 +110,8 @@ def gunicorn_rss_mb(pid: int) -> float:
         return 0.0
     total = 0
     for proc in procs:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += proc.memory_info().rss
-        except psutil.Error:
-            pass
     return total / 1e6
 
 
@@ -264,8 +263,8 @@ def main(argv: list[str] | None = None) -> int:
           f"peak {max(samples):.0f} MB, at the end {final:.0f} MB "
           f"({final - baseline:+.0f} MB over the run)")
     step = max(1, len(samples) // 12)
-    print("memory over time (MB, every ~%d s): %s" % (
-        step, " ".join(f"{m:.0f}" for m in samples[::step])))
+    series = " ".join(f"{m:.0f}" for m in samples[::step])
+    print(f"memory over time (MB, every ~{step:d} s): {series}")
     if unexpected:
         print(f"UNEXPECTED statuses: {unexpected}")
     tmp.cleanup()

@@ -24,7 +24,10 @@ def render_times(runs: int = 40) -> None:
             continue  # measured with the bulk renderer in bench.certificates
         data = validate(doc_type, sample(doc_type.id))
         for fmt in doc_type.formats:
-            times = timed(lambda: renderer.render(doc_type, data, fmt), runs)
+            times = timed(
+                lambda doc_type=doc_type, data=data, fmt=fmt: renderer.render(doc_type, data, fmt),
+                runs,
+            )
             print(f"{doc_type.id:24s} {fmt.value:4s} {describe(times)}")
     print(f"peak RSS of the rendering process: {peak_rss_mb():.0f} MB")
 

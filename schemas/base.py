@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
@@ -31,7 +31,8 @@ class Msg(str):
 
 REQUIRED = Msg("required", "Trường này là bắt buộc.")
 NULL = Msg("null", "Trường này không được để trống (null).")
-UNKNOWN = Msg("unknown_field", "Trường này không có trong mẫu văn bản; hãy xóa hoặc sửa tên trường.")
+UNKNOWN = Msg("unknown_field",
+              "Trường này không có trong mẫu văn bản; hãy xóa hoặc sửa tên trường.")
 TYPE_OBJECT = Msg("invalid_type", "Giá trị phải là một đối tượng JSON.")
 
 COMMON_MESSAGES = {"required": REQUIRED, "null": NULL,
@@ -44,7 +45,7 @@ class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    error_messages = {"unknown": UNKNOWN, "type": TYPE_OBJECT}
+    error_messages: ClassVar[dict[str, str]] = {"unknown": UNKNOWN, "type": TYPE_OBJECT}
 
 
 def _check_length(value: str, min_length: int, max_length: int) -> None:
@@ -57,7 +58,7 @@ def _check_length(value: str, min_length: int, max_length: int) -> None:
 class Text(fields.Field):
     """Vietnamese text: NFC, hygiene-checked, outer whitespace stripped, length-bounded."""
 
-    default_error_messages = {
+    default_error_messages: ClassVar[dict[str, str]] = {
         **COMMON_MESSAGES,
         "invalid": Msg("invalid_type", "Giá trị phải là chuỗi văn bản."),
     }
@@ -112,8 +113,10 @@ class Abbreviation(Text):
 class StrictInt(fields.Field):
     """A JSON integer (not a float, string or boolean) within bounds."""
 
-    default_error_messages = {**COMMON_MESSAGES,
-                              "invalid": Msg("invalid_type", "Giá trị phải là số nguyên.")}
+    default_error_messages: ClassVar[dict[str, str]] = {
+        **COMMON_MESSAGES,
+        "invalid": Msg("invalid_type", "Giá trị phải là số nguyên."),
+    }
 
     def __init__(self, *, minimum: int = 0, maximum: int = 10**15, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -134,10 +137,11 @@ class StrictInt(fields.Field):
 class IsoDate(fields.Field):
     """An ISO 8601 calendar date ``YYYY-MM-DD``; real dates only, years 1945-2100."""
 
-    default_error_messages = {
+    default_error_messages: ClassVar[dict[str, str]] = {
         **COMMON_MESSAGES,
         "invalid": Msg("invalid_date",
-                       "Ngày phải theo dạng ISO 8601 YYYY-MM-DD (ví dụ 2020-01-18) và là ngày có thật."),
+                       "Ngày phải theo dạng ISO 8601 YYYY-MM-DD (ví dụ 2020-01-18)"
+                       " và là ngày có thật."),
     }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
@@ -158,8 +162,10 @@ class IsoDate(fields.Field):
 class Flag(fields.Field):
     """A JSON boolean, nothing else."""
 
-    default_error_messages = {**COMMON_MESSAGES,
-                              "invalid": Msg("invalid_type", "Giá trị phải là true hoặc false.")}
+    default_error_messages: ClassVar[dict[str, str]] = {
+        **COMMON_MESSAGES,
+        "invalid": Msg("invalid_type", "Giá trị phải là true hoặc false."),
+    }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
@@ -170,14 +176,16 @@ class Flag(fields.Field):
 class Nested(fields.Nested):
     """Nested object with Vietnamese messages."""
 
-    default_error_messages = {**COMMON_MESSAGES, "type": TYPE_OBJECT}
+    default_error_messages: ClassVar[dict[str, str]] = {**COMMON_MESSAGES, "type": TYPE_OBJECT}
 
 
 class List(fields.List):
     """A JSON array with bounded length and Vietnamese messages."""
 
-    default_error_messages = {**COMMON_MESSAGES,
-                              "invalid": Msg("invalid_type", "Giá trị phải là một mảng JSON.")}
+    default_error_messages: ClassVar[dict[str, str]] = {
+        **COMMON_MESSAGES,
+        "invalid": Msg("invalid_type", "Giá trị phải là một mảng JSON."),
+    }
 
     def __init__(self, inner: Any, *, min_items: int = 0, max_items: int = 200,
                  **kwargs: Any) -> None:

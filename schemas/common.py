@@ -17,12 +17,14 @@ class IssuerSchema(StrictSchema):
 
     parent = Text(load_default=None, allow_none=True, max_length=120,
                   metadata={"title": "Cơ quan chủ quản trực tiếp",
-                            "description": "Để trống nếu không có. Ví dụ: ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ"})
+                            "description": "Để trống nếu không có. Ví dụ: "
+                                           "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ"})
     name = Text(required=True, max_length=120,
                 metadata={"title": "Tên cơ quan ban hành",
                           "description": "Ví dụ: SỞ THÔNG TIN VÀ TRUYỀN THÔNG. In hoa khi in."})
     abbreviation = Abbreviation(required=True, metadata={
-        "title": "Chữ viết tắt của cơ quan", "description": "Dùng trong ký hiệu văn bản, ví dụ STTTT"})
+        "title": "Chữ viết tắt của cơ quan",
+        "description": "Dùng trong ký hiệu văn bản, ví dụ STTTT"})
 
 
 class SignerSchema(StrictSchema):
@@ -30,7 +32,8 @@ class SignerSchema(StrictSchema):
 
     prefix = Text(load_default=None, allow_none=True, choices=SIGN_PREFIXES, max_length=5,
                   metadata={"title": "Quyền hạn ký",
-                            "description": "TM., KT., Q., TL. hoặc TUQ.; để trống nếu người đứng đầu ký.",
+                            "description": "TM., KT., Q., TL. hoặc TUQ.; "
+                                           "để trống nếu người đứng đầu ký.",
                             "enum": list(SIGN_PREFIXES),
                             "enum_titles": {"TM.": "TM. — thay mặt tập thể lãnh đạo",
                                             "KT.": "KT. — ký thay người đứng đầu",
@@ -39,7 +42,8 @@ class SignerSchema(StrictSchema):
                                             "TUQ.": "TUQ. — thừa ủy quyền"}})
     on_behalf_of = Text(load_default=None, allow_none=True, max_length=120,
                         metadata={"title": "Ký thay/thay mặt cho",
-                                  "description": "Ví dụ: GIÁM ĐỐC (sau KT.), ỦY BAN NHÂN DÂN (sau TM.)"})
+                                  "description": "Ví dụ: GIÁM ĐỐC (sau KT.), "
+                                                 "ỦY BAN NHÂN DÂN (sau TM.)"})
     position = Text(required=True, max_length=120,
                     metadata={"title": "Chức vụ người ký", "description": "Ví dụ: PHÓ GIÁM ĐỐC"})
     name = Text(required=True, max_length=80,
@@ -50,10 +54,12 @@ class SignerSchema(StrictSchema):
     def _prefix_needs_principal(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("prefix") and not data.get("on_behalf_of"):
             raise ValidationError({"on_behalf_of": [Msg(
-                "required", "Khi có quyền hạn ký (TM., KT., …) phải ghi chức danh hoặc cơ quan được ký thay.")]})
+                "required", "Khi có quyền hạn ký (TM., KT., …) phải ghi chức danh"
+                            " hoặc cơ quan được ký thay.")]})
         if data.get("on_behalf_of") and not data.get("prefix"):
             raise ValidationError({"prefix": [Msg(
-                "required", "Đã ghi 'ký thay/thay mặt cho' thì phải chọn quyền hạn ký (TM., KT., …).")]})
+                "required", "Đã ghi 'ký thay/thay mặt cho' thì phải chọn quyền hạn ký"
+                            " (TM., KT., …).")]})
 
 
 class AdministrativeDocumentSchema(StrictSchema):
@@ -64,7 +70,8 @@ class AdministrativeDocumentSchema(StrictSchema):
                        metadata={"title": "Số văn bản",
                                  "description": "Để trống nếu cấp số khi ký."})
     symbol_suffix = Abbreviation(load_default=None, allow_none=True, metadata={
-        "title": "Đơn vị soạn thảo trong ký hiệu (nếu có)", "description": "Ví dụ TĐKT → QĐ-UBND-TĐKT"})
+        "title": "Đơn vị soạn thảo trong ký hiệu (nếu có)",
+        "description": "Ví dụ TĐKT → QĐ-UBND-TĐKT"})
     place = Text(required=True, max_length=60,
                  metadata={"title": "Địa danh", "description": "Ví dụ: Hà Nội, Quảng Trị"})
     date = IsoDate(load_default=None, allow_none=True,
@@ -74,14 +81,16 @@ class AdministrativeDocumentSchema(StrictSchema):
                      metadata={"title": "Năm ban hành",
                                "description": "Chỉ cần khi để trống ngày ban hành."})
     summary = Text(required=True, max_length=300,
-                   metadata={"title": "Trích yếu nội dung", "description": "Ví dụ: Về công tác thi đua, khen thưởng năm 2026"})
+                   metadata={"title": "Trích yếu nội dung",
+                             "description": "Ví dụ: Về công tác thi đua, khen thưởng năm 2026"})
     signer = Nested(SignerSchema, required=True, metadata={"title": "Người ký", "order": 100})
     recipients = List(Text(max_length=200), required=True, min_items=1, max_items=40,
                       metadata={"title": "Nơi nhận",
                                 "description": "Mỗi dòng một nơi nhận, không cần gạch đầu dòng.",
                                 "item_title": "Nơi nhận", "order": 101})
     archive = Text(load_default="VT", max_length=60,
-                   metadata={"title": "Lưu", "description": "Ví dụ: VT, TĐKT → dòng “- Lưu: VT, TĐKT.”",
+                   metadata={"title": "Lưu",
+                             "description": "Ví dụ: VT, TĐKT → dòng “- Lưu: VT, TĐKT.”",
                              "order": 102})
 
     @validates_schema

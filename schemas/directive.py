@@ -12,11 +12,13 @@ class DirectiveSchema(AdministrativeDocumentSchema):
 
     preamble = List(Text(max_length=6000), required=True, min_items=1, max_items=20,
                     metadata={"title": "Phần mở đầu",
-                              "description": "Mỗi đoạn một mục: kết quả năm trước, phát động phong trào, yêu cầu.",
+                              "description": "Mỗi đoạn một mục: kết quả năm trước,"
+                                             " phát động phong trào, yêu cầu.",
                               "item_title": "Đoạn"})
     sections = List(Nested(SectionSchema), required=True, min_items=1, max_items=20,
                     metadata={"title": "Các phần", "description": "Đánh số I., II., … tự động.",
                               "item_title": "Phần"})
     closing = Text(required=True, max_length=3000,
                    metadata={"title": "Câu kết",
-                             "description": "Ví dụ: … nghiêm túc thực hiện Chỉ thị này. Dấu ./. được thêm tự động."})
+                             "description": "Ví dụ: … nghiêm túc thực hiện Chỉ thị này."
+                                            " Dấu ./. được thêm tự động."})

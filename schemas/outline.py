@@ -30,7 +30,8 @@ class SectionSchema(StrictSchema):
     """A section ``I. HEADING`` with optional paragraphs and numbered items."""
 
     heading = Text(required=True, max_length=300,
-                   metadata={"title": "Tiêu đề phần", "description": "In hoa khi in; không cần ghi số La Mã."})
+                   metadata={"title": "Tiêu đề phần",
+                             "description": "In hoa khi in; không cần ghi số La Mã."})
     paragraphs = List(Text(max_length=6000), load_default=list, max_items=30,
                       metadata={"title": "Đoạn văn mở đầu phần", "item_title": "Đoạn"})
     items = List(Nested(item_schema(1)), load_default=list, max_items=60,

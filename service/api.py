@@ -94,7 +94,8 @@ def get_type_or_404(type_id: str) -> DocumentType:
     doc_type = registry.get(type_id)
     if doc_type is None:
         raise Problem(404, "unknown_document_type", "Không có loại văn bản này",
-                      f"Loại văn bản “{type_id[:60]}” không tồn tại. Xem GET /api/v1/document-types.")
+                      f"Loại văn bản “{type_id[:60]}” không tồn tại."
+                      " Xem GET /api/v1/document-types.")
     return doc_type
 
 

@@ -77,7 +77,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RENDER_TIMEOUT_S", 120, int, "gunicorn worker timeout; longer than the worst render.",
             _positive, "must be positive"),
     Setting("RATE_LIMIT_PER_MINUTE", 600, int,
-            "API requests per client per minute (per process); 0 turns the limit off; above it 429.",
+            "API requests per client per minute (per process); 0 turns the limit off; "
+            "above it 429.",
             lambda v: v >= 0, "must be 0 or more"),
     Setting("RATE_LIMIT_BURST", 60, int, "Requests a client may send at once before the rate "
             "applies.", _positive, "must be positive"),

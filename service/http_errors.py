@@ -4,6 +4,7 @@ never shows a stack trace or a path; the full exception goes to the log)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 
@@ -41,10 +42,8 @@ def problem_response(problem: Problem) -> Response:
     request_id = getattr(g, "request_id", None)
     if request_id:
         body["request_id"] = request_id
-    try:
+    with contextlib.suppress(RuntimeError):
         body["instance"] = request.path
-    except RuntimeError:
-        pass
     response = Response(json.dumps(body, ensure_ascii=False), status=problem.status,
                         mimetype=PROBLEM_MIMETYPE)
     for key, value in problem.headers.items():

@@ -46,7 +46,8 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _bad("json_duplicate_key", f"Khóa “{key[:60]}” xuất hiện hai lần trong cùng một đối tượng.")
+            raise _bad("json_duplicate_key",
+                       f"Khóa “{key[:60]}” xuất hiện hai lần trong cùng một đối tượng.")
         out[key] = value
     return out
 

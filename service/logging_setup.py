@@ -31,7 +31,8 @@ class JsonFormatter(logging.Formatter):
             pass
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                out[key] = value if isinstance(value, str | int | float | bool | None) else str(value)
+                plain = isinstance(value, str | int | float | bool | None)
+                out[key] = value if plain else str(value)
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False)

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 from marshmallow import Schema
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats."""
 
     DOCX = "docx"

@@ -19,6 +19,7 @@ Every refusal is a :class:`~service.errors.Problem` with a stable code and a Vie
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import struct
 import zipfile
@@ -77,7 +78,7 @@ def _check_overlaps(archive: zipfile.ZipFile, size: int) -> None:
             raise _refuse("zip_corrupt", "Tệp nén bị hỏng (mục vượt quá kích thước tệp).")
         spans.append((start, end))
     spans.sort()
-    for (a_start, a_end), (b_start, _) in zip(spans, spans[1:], strict=False):
+    for (_a_start, a_end), (b_start, _b_end) in itertools.pairwise(spans):
         if b_start < a_end:
             raise _refuse("zip_bomb", "Tệp nén có các mục chồng lên nhau (kiểu “zip bomb”).")
 

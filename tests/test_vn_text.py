@@ -251,7 +251,8 @@ def test_nfd_input_sorts_like_nfc():
     assert vn.person_sort_key(nfd) == vn.person_sort_key("Nguyễn Thị Ánh")
 
 
-VIET_LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+VIET_LETTERS = ("aăâbcdđeêghiklmnoôơpqrstuưvxy"
+                "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ")
 names_strategy = st.lists(st.text(alphabet=VIET_LETTERS + VIET_LETTERS.upper(), min_size=1,
                                   max_size=6), min_size=1, max_size=4).map(" ".join)
 

@@ -179,7 +179,8 @@ def _check_envelope(body: dict[str, Any], *, items_field: str = "items"):
     allowed = ENVELOPE if items_field == "items" else (*MULTIPART_FIELDS, "file")
     for key in body:
         if key not in allowed:
-            errors.append(FieldError(f"/{_name(key)}", "unknown_field", "Trường không được hỗ trợ."))
+            errors.append(
+                FieldError(f"/{_name(key)}", "unknown_field", "Trường không được hỗ trợ."))
     doc_type = None
     type_id = body.get("document_type")
     if type_id is None:

@@ -207,11 +207,11 @@ def body_blocks(doc: DocumentObject, loop_var: str = "body") -> None:
     """Ô 6: the flattened body. One template paragraph per block kind, chosen by ``b.kind``."""
     tag(doc, "{%p for b in " + loop_var + " %}")
     kinds = (
-        ("section", dict(bold=True), "{{ b.label }} {{ b.text }}"),
-        ("heading", dict(bold=True, align=CENTER), "{{ b.text }}"),
-        ("article", dict(bold=True), "{{ b.label }} {{ b.text }}"),
+        ("section", {"bold": True}, "{{ b.label }} {{ b.text }}"),
+        ("heading", {"bold": True, "align": CENTER}, "{{ b.text }}"),
+        ("article", {"bold": True}, "{{ b.label }} {{ b.text }}"),
         ("paragraph", {}, "{{ b.text }}"),
-        ("italic", dict(italic=True), "{{ b.text }}"),
+        ("italic", {"italic": True}, "{{ b.text }}"),
     )
     first = True
     for kind, style, text in kinds:

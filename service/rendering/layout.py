@@ -30,14 +30,15 @@ QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
 
 # Vietnamese point letters per Decree 30: đ is used, f/j/w/z are not.
-POINT_LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
+POINT_LETTERS = ["a", "b", "c", "d", "đ", "e", "g", "h", "i", "k", "l", "m",
+                 "n", "o", "p", "q", "r", "s", "t", "u", "v", "x", "y"]
 
 
 @cache
 def _metrics(bold: bool, italic: bool) -> tuple[dict[int, int], int]:
-    from fontTools.ttLib import TTFont
-
     import io
+
+    from fontTools.ttLib import TTFont
 
     font = TTFont(io.BytesIO((FONT_DIR / FONT_FILES[(bold, italic)]).read_bytes()))
     cmap = font.getBestCmap()

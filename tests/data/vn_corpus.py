@@ -1,11 +1,11 @@
 """A corpus of real Vietnamese Unicode text: full names built from common family, middle and
 given names (every tone), plus agency names, headings, titles and sentences from the domain."""
 
-FAMILY = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đoàn "
+FAMILY = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đoàn "  # noqa: SIM905
           "Trịnh Lương Mai Tạ Cao Lâm Quách Tô Hà Thái Chu Vương Lưu Tăng Kiều Khúc Ông").split()
-MIDDLE = ("Văn Thị Hữu Đức Minh Quốc Thanh Ngọc Xuân Thu Hoài Bảo Gia Khánh Mạnh Đình Thế Như "
+MIDDLE = ("Văn Thị Hữu Đức Minh Quốc Thanh Ngọc Xuân Thu Hoài Bảo Gia Khánh Mạnh Đình Thế Như "  # noqa: SIM905
           "Tuấn Hồng Kim Diệu Phương").split()
-GIVEN = ("An Anh Ánh Ân Bình Bảo Châu Chi Cường Dũng Duy Dương Đạt Đức Giang Hà Hải Hạnh Hằng "
+GIVEN = ("An Anh Ánh Ân Bình Bảo Châu Chi Cường Dũng Duy Dương Đạt Đức Giang Hà Hải Hạnh Hằng "  # noqa: SIM905
          "Hiền Hiếu Hòa Hoà Hùng Hương Hường Huy Khải Khoa Lan Linh Loan Long Lực Mai Minh My "
          "Nam Nga Ngân Nghĩa Ngọc Nhung Oanh Phong Phúc Phượng Quân Quang Quyên Sơn Tâm Thảo "
          "Thắng Thủy Thúy Tiến Toàn Trang Trinh Trung Tú Tuấn Tùng Uyên Út Ưng Vân Việt Vinh "

@@ -135,7 +135,8 @@ def test_invisible_control_and_legacy_text(client, value, code):
 
 
 def test_surrogates_in_json_escapes(client):
-    raw = json.dumps(load_sample("directive"), ensure_ascii=False).replace('"Hà Nội"', '"\\ud800"').encode()
+    raw = json.dumps(load_sample("directive"), ensure_ascii=False).replace(
+        '"Hà Nội"', '"\\ud800"').encode()
     assert b"\\ud800" in raw
     body = problem(post_raw(client, raw), 422)
     assert body["errors"][0] == {"pointer": "/place", "code": "invalid_character",

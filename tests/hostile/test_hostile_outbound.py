@@ -56,7 +56,8 @@ VECTORS = [
     '<link rel="attachment" href="{url}/attach">',
     '<object data="{url}/object"></object>',
     '<embed src="{url}/embed">',
-    '<svg xmlns="http://www.w3.org/2000/svg"><image href="{url}/svgimg" width="10" height="10"/></svg>',
+    ('<svg xmlns="http://www.w3.org/2000/svg">'
+     '<image href="{url}/svgimg" width="10" height="10"/></svg>'),
     '<img src="{url}/redirect">',
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 
@@ -58,10 +59,8 @@ def user_client(app, role: str = "clerk", username: str = "can.bo"):
     """A test client with a browser-like session: a user of ``role`` signed in by the form."""
     from service.auth.store import AuthError
 
-    try:
+    with contextlib.suppress(AuthError):  # made by an earlier call
         store_of(app).create_user(username, PASSWORD, role, "Cán bộ thử nghiệm")
-    except AuthError:
-        pass  # made by an earlier call
     client = app.test_client()
     response = login(client, username)
     assert response.status_code == 303, response.get_data(as_text=True)[:300]

@@ -23,7 +23,7 @@ test-fast: setup-test  ## the suite without the slow tests
 	$(PY) -m pytest -m "not slow"
 
 lint: setup-test  ## ruff
-	$(PY) -m ruff check service schemas tests bench scripts
+	$(PY) -m ruff check
 
 bench: setup-test  ## print render-time and throughput figures
 	$(PY) -m bench

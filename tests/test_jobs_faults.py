@@ -21,6 +21,7 @@ import psutil
 import pytest
 
 from tests.conftest import ROOT
+from tests.support.jobs import still_in_hand
 from tests.support.processes import (
     CeleryWorkerProcess,
     ServiceProcess,
@@ -90,20 +91,14 @@ def open_store(data_dir: Path, database_url: str = ""):
 
 
 def running_step(store, job_id: str, among: list[int] | None = None, timeout: float = 60):
-    """A step that is being rendered right now (optionally by one of ``among``).
-
-    The claim is recorded a moment before the embedded supervisor hands the step to its
-    worker (a kill inside that moment is refunded, not counted), so a step counts as being
-    rendered once it is still running under the same claim a little later."""
+    """A step that is being rendered right now (optionally by one of ``among``)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for step in store.steps(job_id):
             if step.status == "running" and step.kind == "render" and step.claimed_by:
                 pid = int(step.claimed_by.split("|")[1])
                 if (among is None or pid in among) and psutil.pid_exists(pid):
-                    time.sleep(0.05)
-                    again = store.steps(job_id)[step.number - 1]
-                    if again.status == "running" and again.claimed_by == step.claimed_by:
+                    if still_in_hand(store, job_id, step):
                         return step, pid
                     break
         time.sleep(0.01)

@@ -17,6 +17,7 @@ import pytest
 from service import config, registry
 from service.bulk import prepare
 from tests.conftest import ROOT, load_sample
+from tests.support.jobs import still_in_hand
 
 pytest_plugins = ["tests.support.services"]
 
@@ -118,14 +119,8 @@ def test_a_worker_killed_mid_chunk_costs_only_that_chunk(tmp_path, make_service)
         assert time.monotonic() < deadline
         running = [s for s in service.store.steps(job_id)
                    if s.status == "running" and s.number > 1]
-        if running:
-            # The claim is recorded a moment before the step is handed to the worker, and a
-            # kill inside that moment is refunded: take a step still running under the same
-            # claim a little later, which its worker is surely rendering.
-            time.sleep(0.05)
-            again = service.store.steps(job_id)[running[0].number - 1]
-            if again.status == "running" and again.claimed_by == running[0].claimed_by:
-                victim = running[0]
+        if running and still_in_hand(service.store, job_id, running[0]):
+            victim = running[0]
         time.sleep(0.005)
     os.kill(int(victim.claimed_by.split("|")[1]), signal.SIGKILL)
     job = wait_finished(service.store, job_id)

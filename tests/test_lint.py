@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
@@ -10,9 +9,7 @@ from tests.conftest import ROOT
 
 
 def test_ruff_finds_nothing():
-    ruff = shutil.which("ruff", path=str(ROOT / ".venv" / "bin")) or shutil.which("ruff")
-    command = [ruff] if ruff else [sys.executable, "-m", "ruff"]
-    result = subprocess.run([*command, "check", "--no-cache", "service", "schemas", "tests",
-                             "bench", "scripts"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
+    # the same command as `make lint`: every Python file of the project
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -21,7 +21,7 @@ import psutil
 import pytest
 
 from tests.conftest import ROOT
-from tests.support.jobs import still_in_hand
+from tests.support.jobs import kill_mid_step, running_step
 from tests.support.processes import (
     CeleryWorkerProcess,
     ServiceProcess,
@@ -90,21 +90,6 @@ def open_store(data_dir: Path, database_url: str = ""):
     return JobStore(effective({"DATA_DIR": str(data_dir), "DATABASE_URL": database_url}))
 
 
-def running_step(store, job_id: str, among: list[int] | None = None, timeout: float = 60):
-    """A step that is being rendered right now (optionally by one of ``among``)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for step in store.steps(job_id):
-            if step.status == "running" and step.kind == "render" and step.claimed_by:
-                pid = int(step.claimed_by.split("|")[1])
-                if (among is None or pid in among) and psutil.pid_exists(pid):
-                    if still_in_hand(store, job_id, step):
-                        return step, pid
-                    break
-        time.sleep(0.01)
-    raise AssertionError("no chunk was running")
-
-
 def check_result(base: str, job: dict, tmp_path: Path, count: int = COUNT) -> None:
     """Exactly ``count`` pages (2.000 unless the job had the first ``count`` recipients only);
     page i names recipient i with register number start + i."""
@@ -164,8 +149,7 @@ def test_embedded_worker_killed_mid_job(tmp_path):
         store = open_store(data)
         workers = service.pool_workers()
         assert len(workers) == 2
-        step, pid = running_step(store, job["id"], workers)
-        os.kill(pid, signal.SIGKILL)
+        step, pid = kill_mid_step(store, job["id"], workers)
         job = wait_for(service.base, job["id"], finished)
         check_result(service.base, job, tmp_path)
         after = snapshot(store, job["id"])
@@ -329,8 +313,7 @@ def test_celery_worker_killed_mid_job(tmp_path, celery_env):
         wait_for(service.base, job["id"], lambda j: j["done"] >= 300 or finished(j))
         store = open_store(data, celery_env["THIDUA_DATABASE_URL"])
         children = [pid for w in workers for pid in w.children()]
-        step, pid = running_step(store, job["id"], children)
-        os.kill(pid, signal.SIGKILL)  # a pool process dies mid-chunk
+        step, _pid = kill_mid_step(store, job["id"], children)  # a pool process dies mid-chunk
         job = wait_for(service.base, job["id"], finished)
         check_result(service.base, job, tmp_path)
         after = snapshot(store, job["id"])

@@ -17,7 +17,7 @@ import pytest
 from service import config, registry
 from service.bulk import prepare
 from tests.conftest import ROOT, load_sample
-from tests.support.jobs import still_in_hand
+from tests.support.jobs import kill_mid_step
 
 pytest_plugins = ["tests.support.services"]
 
@@ -113,16 +113,7 @@ def test_a_worker_killed_mid_chunk_costs_only_that_chunk(tmp_path, make_service)
     service = make_service(settings(tmp_path, CHUNK_SIZE=5))
     doc_type, items = directive_items(30)
     job_id = service.submit(doc_type, "pdf", items).job.id
-    deadline = time.monotonic() + 60
-    victim = None
-    while victim is None:
-        assert time.monotonic() < deadline
-        running = [s for s in service.store.steps(job_id)
-                   if s.status == "running" and s.number > 1]
-        if running and still_in_hand(service.store, job_id, running[0]):
-            victim = running[0]
-        time.sleep(0.005)
-    os.kill(int(victim.claimed_by.split("|")[1]), signal.SIGKILL)
+    victim, _pid = kill_mid_step(service.store, job_id, accept=lambda step: step.number > 1)
     job = wait_finished(service.store, job_id)
     assert job.status == "succeeded" and job.done == 30, job
     attempts = {s.number: s.attempts for s in service.store.steps(job_id)}

@@ -97,7 +97,12 @@ def test_docx_body_paragraphs_justified_and_indented(docx_doc):
     assert p.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY
     assert abs(p.paragraph_format.first_line_indent.cm - 1.27) < 0.01
     assert p.paragraph_format.space_after >= Pt(6)
-    assert 1.0 <= p.paragraph_format.line_spacing <= 1.5
+    # Decree 30: single to 1,5 lines. A single line of Times New Roman is 1,15 × its size;
+    # the DOCX sets it exactly, as the PDF's line-height does, so both break pages alike.
+    from docx.enum.text import WD_LINE_SPACING
+
+    assert p.paragraph_format.line_spacing_rule == WD_LINE_SPACING.EXACTLY
+    assert Pt(14 * 1.15) - 100 <= p.paragraph_format.line_spacing <= Pt(14 * 1.15 * 1.5)
 
 
 def test_docx_outline_numbering(docx_doc):

@@ -297,7 +297,7 @@ def build_context(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _body(doc) -> None:
     """The decision's body: one template paragraph per block kind."""
-    common = {"space_after": 6, "line_spacing": 1.15}
+    common = {"space_after": 6}
     parts.tag(doc, "{%p for b in body %}")
     parts.tag(doc, "{%p if b.kind == 'authority' %}")
     parts.para(doc, "{{ b.text }}", bold=True, align=parts.CENTER, space_before=6,
@@ -308,11 +308,13 @@ def _body(doc) -> None:
     parts.tag(doc, "{%p elif b.kind == 'decides' %}")
     parts.para(doc, "{{ b.text }}", bold=True, align=parts.CENTER, keep_next=True, **common)
     parts.tag(doc, "{%p elif b.kind == 'clause' %}")
-    parts.mixed_para(doc, [("{{ b.label }}", {"bold": True}), (" {{ b.text }}", {})],
-                     align=parts.JUSTIFY, indent=parts.FIRST_LINE_INDENT, **common)
+    clause = parts.mixed_para(doc, [("{{ b.label }}", {"bold": True}), (" {{ b.text }}", {})],
+                              align=parts.JUSTIFY, indent=parts.FIRST_LINE_INDENT, **common)
+    parts.keep_with_next(clause, "loop.last")  # the end of the body goes with the signature
     parts.tag(doc, "{%p else %}")
-    parts.para(doc, "{{ b.text }}", align=parts.JUSTIFY, indent=parts.FIRST_LINE_INDENT,
-               **common)
+    last = parts.para(doc, "{{ b.text }}", align=parts.JUSTIFY, indent=parts.FIRST_LINE_INDENT,
+                      **common)
+    parts.keep_with_next(last, "loop.last")
     parts.tag(doc, "{%p endif %}")
     parts.tag(doc, "{%p endfor %}")
 
@@ -396,7 +398,6 @@ def build_docx_template(path: Path) -> None:
     parts.title_block(doc)
     _body(doc)
     parts.signature_block(doc)
-    parts.row_properties(doc.tables[-1].rows[0])  # keep Nơi nhận and the signer on one page
 
     parts.annex_section(doc)
     parts.tag(doc, "{%p if annex.with_header %}")
@@ -410,7 +411,7 @@ def build_docx_template(path: Path) -> None:
     _list_table(doc)
     parts.tag(doc, "{%p for line in annex.summary %}")
     parts.para(doc, "{{ line }}", align=parts.JUSTIFY, indent=parts.FIRST_LINE_INDENT,
-               space_before=6, line_spacing=1.15)
+               space_before=6)
     parts.tag(doc, "{%p endfor %}")
     parts.para(doc, "{{ annex.count_line }}", italic=True, align=parts.RIGHT, space_before=6)
     parts.save(doc, path)

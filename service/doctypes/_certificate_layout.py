@@ -105,8 +105,39 @@ def load_profile(name: str) -> dict[str, Any]:
     unknown = set(blank["fields"]) - set(BOX_ORDER)
     if unknown:
         raise ProfileError(f"{name}: unknown blank fields {sorted(unknown)}")
+    if "file" in profile.get("emblem", {}):
+        profile["emblem"]["src"] = _agency_emblem(name, profile["emblem"]["file"])
     profile["name"] = name
     return profile
+
+
+def _agency_emblem(profile: str, file: str) -> str:
+    """The emblem an agency supplies for its profile (the Quốc huy or its own logo, as its
+    blank carries it): a PNG or JPEG beside the profiles, checked as an upload is. The service
+    never draws or ships one."""
+    import base64
+
+    from marshmallow import ValidationError
+
+    from schemas.certificate import MAX_EMBLEM_BYTES, _check_bitmap
+
+    path = (PROFILES_DIR / file).resolve()
+    if PROFILES_DIR.resolve() not in path.parents:
+        raise ProfileError(f"{profile}: [emblem] file must be inside {PROFILES_DIR}")
+    kinds = {".png": ("PNG", "image/png"), ".jpg": ("JPEG", "image/jpeg"),
+             ".jpeg": ("JPEG", "image/jpeg")}
+    if path.suffix.lower() not in kinds or not path.is_file():
+        raise ProfileError(f"{profile}: [emblem] file {file!r} is not a PNG or JPEG file")
+    raw = path.read_bytes()
+    if len(raw) > MAX_EMBLEM_BYTES:
+        raise ProfileError(f"{profile}: [emblem] file {file!r} is over "
+                           f"{MAX_EMBLEM_BYTES // 1024} KB")
+    kind, mime = kinds[path.suffix.lower()]
+    try:
+        _check_bitmap(raw, kind)
+    except ValidationError as exc:
+        raise ProfileError(f"{profile}: [emblem] file {file!r}: {exc.messages}") from None
+    return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"
 
 
 def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -352,6 +383,7 @@ def page_context(profile: Mapping[str, Any], mode: str, emblem: str | None,
         out["frame"] = {**frame_drawing(w, h, frame["outer_mm"], frame["inner_mm"],
                                         frame["corner_mm"]),
                         "color": profile["colors"]["frame"], "accent": profile["colors"]["accent"]}
+        emblem = emblem or profile.get("emblem", {}).get("src")  # the request's, else the agency's
         if emblem:
             box = profile["emblem"]
             out["emblem"] = {"src": emblem, "x": box["x"], "y": box["y"], "w": box["w"],

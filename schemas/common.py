@@ -93,6 +93,26 @@ class AdministrativeDocumentSchema(StrictSchema):
                              "description": "Ví dụ: VT, TĐKT → dòng “- Lưu: VT, TĐKT.”",
                              "order": 102})
 
+    # The texts that end a document: the end mark ./. is added to them (never doubled).
+    END_FIELDS: tuple[tuple[str, ...], ...] = (("closing",), ("articles", "execution"))
+
+    @validates_schema
+    def _end_mark_only_at_the_end(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Decree 30's ``./.`` ends the document's content once, where the service puts it;
+        the same mark at the end of any other text would print it in the middle."""
+        errors: dict[Any, Any] = {}
+        for path, text in _texts(data):
+            if path in self.END_FIELDS or not text.rstrip().endswith("./."):
+                continue
+            target = errors
+            for key in path[:-1]:
+                target = target.setdefault(key, {})
+            target[path[-1]] = [Msg("end_mark", "Dấu kết thúc ./. chỉ đặt một lần ở cuối văn "
+                                                "bản và được thêm tự động; hãy bỏ dấu ./. ở "
+                                                "đây.")]
+        if errors:
+            raise ValidationError(errors)
+
     @validates_schema
     def _date_or_year(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("date") is None and data.get("year") is None:
@@ -101,3 +121,15 @@ class AdministrativeDocumentSchema(StrictSchema):
         if data.get("date") is not None and data.get("year") not in (None, data["date"].year):
             raise ValidationError({"year": [Msg(
                 "inconsistent", "Năm ban hành khác với năm của ngày ban hành.")]})
+
+
+def _texts(value: Any, path: tuple[Any, ...] = ()):
+    """``(path, text)`` of every string in a loaded payload (lists addressed by index)."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, (*path, index))

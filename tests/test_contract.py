@@ -97,6 +97,18 @@ def test_committed_docx_template_matches_its_builder(type_id, tmp_path):
                 f"{committed.name}:{part} differs from its builder; run `make templates`")
 
 
+def join_hyphen_breaks(found: list[str]) -> list[str]:
+    """A line may end after the hyphen of ``NĐ-CP``: the PDF's text then holds ``NĐ-`` and
+    ``CP`` as two words. Join them (a lone ``-`` is a dash between words and stays)."""
+    out: list[str] = []
+    for word in found:
+        if out and out[-1].endswith("-") and out[-1] != "-":
+            out[-1] += word
+        else:
+            out.append(word)
+    return out
+
+
 @pytest.mark.parametrize("type_id", TYPES)
 def test_docx_and_pdf_carry_the_same_text(type_id, rendered):
     out = rendered(type_id)
@@ -104,7 +116,7 @@ def test_docx_and_pdf_carry_the_same_text(type_id, rendered):
         pytest.skip("single format")
     docx_words = words(" ".join(docx_lines(out[Format.DOCX])))
     pdf_words = pdf_words_without_page_numbers(out[Format.PDF])
-    assert docx_words == pdf_words
+    assert join_hyphen_breaks(docx_words) == join_hyphen_breaks(pdf_words)
 
 
 @pytest.mark.parametrize("type_id", TYPES)

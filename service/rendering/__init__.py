@@ -92,7 +92,8 @@ class Renderer:
             if fmt is Format.PDF:
                 content = self.pdf.render(doc_type.html_name, context)
             else:
-                content = self.docx.render(doc_type.docx_name, context, title=doc_type.title)
+                content = self.docx.render(doc_type.docx_name, context,
+                                           properties=document_properties(doc_type, data))
                 content = doc_type.extra.get("finish_docx", lambda c, _: c)(content, context)
         except Problem:
             raise
@@ -104,6 +105,15 @@ class Renderer:
         log.debug("rendered", extra={"doc_type": doc_type.id, "format": fmt.value,
                                      "seconds": round(elapsed, 4)})
         return RenderedDocument(content, fmt.mimetype, doc_type.filename(data, fmt))
+
+
+def document_properties(doc_type: DocumentType, data: Mapping[str, Any]) -> dict[str, str]:
+    """What a DOCX says of itself (File › Properties): its own title, the agency as author."""
+    summary = data.get("summary") or data.get("recipient_name") or ""
+    stem = doc_type.file_stem(data)
+    issuer = data.get("issuer") or {}
+    return {"title": f"{stem} - {summary}" if summary else stem,
+            "author": issuer.get("name") or data.get("authority") or ""}
 
 
 _renderers: dict[Path, Renderer] = {}

@@ -253,7 +253,7 @@ def body_blocks(doc: DocumentObject, loop_var: str = "body") -> None:
     signature page always carries the end of the body (the stylesheet does the same)."""
     tag(doc, "{%p for b in " + loop_var + " %}")
     kinds = (
-        ("section", {"bold": True}, "{{ b.label }} {{ b.text }}"),
+        ("section", {"bold": True}, "{% if b.label %}{{ b.label }} {% endif %}{{ b.text }}"),
         ("heading", {"bold": True, "align": CENTER}, "{{ b.text }}"),
         ("article", {"bold": True}, "{{ b.label }} {{ b.text }}"),
         ("paragraph", {}, "{{ b.text }}"),
@@ -294,9 +294,15 @@ def signature_block(doc: DocumentObject) -> None:
 
 
 def save(doc: DocumentObject, path) -> None:
+    """Save a template: no properties of its own (each rendering sets them) and without the
+    thumbnail of python-docx's default template, which would show a stranger's page."""
     doc.core_properties.title = ""
     doc.core_properties.author = ""
     doc.core_properties.comments = ""
+    package = doc.part.package
+    for rel in list(package.rels.values()):
+        if rel.reltype.endswith("/thumbnail"):
+            package.rels.pop(rel.rId)
     doc.save(path)
 
 

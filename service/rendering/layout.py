@@ -119,17 +119,26 @@ def outline_blocks(sections: Sequence[Mapping[str, Any]], *, decimal_points: boo
 
     for s_index, section in enumerate(sections):
         heading = vn.upper_vn(section["heading"]) if upper_headings else section["heading"]
-        blocks.append(Block("section", f"{roman(s_index + 1)}.", heading))
+        # a lone section is not numbered: an "I." with no "II." is wrong at first glance
+        blocks.append(Block("section", f"{roman(s_index + 1)}." if len(sections) > 1 else "",
+                            heading))
         blocks.extend(Block("paragraph", "", p) for p in section.get("paragraphs") or ())
         walk(section.get("items") or (), 1, "")
     return [b.as_dict() for b in blocks]
 
 
+def task_blocks(tasks: Sequence[Mapping[str, Any]], *,
+                decimal_points: bool = False) -> list[dict[str, str]]:
+    """A flat list of numbered tasks (1. → a) → - → +), with no section above them."""
+    return outline_blocks([{"heading": "", "items": tasks}], decimal_points=decimal_points)[1:]
+
+
 def with_final_mark(text: str) -> str:
-    """End the content with Decree 30's ``./.`` exactly once."""
+    """End the content with Decree 30's ``./.`` exactly once (a mark the clerk typed, with or
+    without a full stop before it, is not doubled)."""
     stripped = text.rstrip()
-    if stripped.endswith("./."):
-        return stripped
+    while stripped.endswith("./."):
+        stripped = stripped[:-3].rstrip()
     return stripped.rstrip(".") + "./."
 
 

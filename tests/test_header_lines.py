@@ -45,7 +45,7 @@ def pdf_lines(content: bytes, x0_mm: float, x1_mm: float, *, page: int = 0,
     with pdfplumber.open(io.BytesIO(content)) as pdf:
         p = pdf.pages[page]
         box = (x0_mm * PT_PER_MM, top, x1_mm * PT_PER_MM, bottom or p.height)
-        text = p.crop(box).extract_text() or ""
+        text = p.within_bbox(box).extract_text() or ""
     return [unicodedata.normalize("NFC", line).strip() for line in text.splitlines()
             if line.strip()]
 
@@ -53,7 +53,7 @@ def pdf_lines(content: bytes, x0_mm: float, x1_mm: float, *, page: int = 0,
 def header_lines(content: bytes) -> list[str]:
     """Parent and agency lines: the left header column down to the ``Số:`` line."""
     lines = pdf_lines(content, LEFT_MM - 1, LEFT_MM + layout.HEADER_LEFT_MM + 1,
-                      bottom=60 * PT_PER_MM)
+                      bottom=90 * PT_PER_MM)
     return lines[:next(i for i, t in enumerate(lines) if t.startswith("Số"))]
 
 
@@ -124,3 +124,66 @@ def test_docx_header_and_signer_lines_in_a_word_processor(docx_as_pdf, parent, n
                                              directive_payload(parent, name, head)))
     check(header_lines(content), header, annotated_header(parent, name))
     check(signer_block(content, "Nguyễn Văn An"), signer, f"{head} {name}")
+
+
+# ---------------------------------------------------------------- the certificate
+
+def certificate_payload(name: str, head: str) -> dict:
+    data = load_sample("certificate")
+    data["authority"] = f"{plain(head)} {plain(name)}"
+    data["signer"] = {"prefix": "KT.", "on_behalf_of": f"{plain(head)} {plain(name)}",
+                      "position": f"Phó {plain(head)}", "name": "Nguyễn Văn An"}
+    return data
+
+
+def box_lines(content: bytes, box: dict) -> list[str]:
+    """The lines printed inside a certificate box (a millimetre of slack around it)."""
+    return pdf_lines(content, box["x"] - 1, box["x"] + box["w"] + 1,
+                     top=(box["y"] - 1) * PT_PER_MM,
+                     bottom=(box["y"] + box["h"] + 1) * PT_PER_MM)
+
+
+def check_certificate(content: bytes, data: dict, name: str, head: str) -> None:
+    from service.doctypes._certificate_layout import layout as certificate_layout
+
+    boxes = {b["name"]: b for b in certificate_layout(data)["boxes"]}
+    check(box_lines(content, boxes["authority"]), boxes["authority"]["lines"],
+          f"{head} {name}")
+    check(box_lines(content, boxes["signer"]), boxes["signer"]["lines"],
+          f"KT. {head} {name} Phó {head}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("parent", "name", "head"), AGENCIES, ids=[plain(a[1]) for a in AGENCIES])
+def test_certificate_authority_and_signer_lines_in_the_pdf(renderer, parent, name, head):
+    doc_type = registry.get("certificate")
+    data = validate(doc_type, certificate_payload(name, head))
+    content = renderer.render(doc_type, data, Format.PDF).content
+    check_certificate(content, data, name, head)
+
+
+@pytest.fixture(scope="module")
+def certificates_as_pdf(renderer, tmp_path_factory):
+    """Every agency's certificate as DOCX, laid out by LibreOffice in one run: {name: PDF}."""
+    if SOFFICE is None:
+        pytest.skip("LibreOffice is a test tool")
+    folder = tmp_path_factory.mktemp("certificates")
+    doc_type = registry.get("certificate")
+    paths = []
+    for index, (_, name, head) in enumerate(AGENCIES):
+        data = validate(doc_type, certificate_payload(name, head))
+        path = folder / f"c{index:02d}.docx"
+        path.write_bytes(renderer.render(doc_type, data, Format.DOCX).content)
+        paths.append(str(path))
+    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{folder}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(folder), *paths],
+                   check=True, capture_output=True, timeout=600)
+    return {name: (folder / f"c{index:02d}.pdf").read_bytes()
+            for index, (_, name, _) in enumerate(AGENCIES)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("parent", "name", "head"), AGENCIES, ids=[plain(a[1]) for a in AGENCIES])
+def test_certificate_lines_in_a_word_processor(certificates_as_pdf, parent, name, head):
+    data = validate(registry.get("certificate"), certificate_payload(name, head))
+    check_certificate(certificates_as_pdf[name], data, name, head)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -136,29 +136,65 @@ def _is_word(token: str) -> bool:
     return token not in HYPHENS and any(c.isalnum() for c in token)
 
 
+@dataclass
+class _Search:
+    """The cuts of ``tokens`` into lines that fit, found line by line: a line ends only where
+    it still fits (widths grow with the line, so the search stops at the first that does not)
+    and where the rest can still fit the lines left, so only the few feasible cuts are seen."""
+
+    tokens: Sequence[str]
+    max_width: float
+    width: Callable[[str], float]
+    positions: Sequence[int]
+    min_words: int
+
+    def __post_init__(self) -> None:
+        self._widths: dict[tuple[int, int], float] = {}
+
+    def span(self, a: int, b: int) -> float:
+        if (a, b) not in self._widths:
+            self._widths[a, b] = self.width(" ".join(self.tokens[a:b]))
+        return self._widths[a, b]
+
+    def _line_ok(self, a: int, b: int) -> bool:
+        return sum(map(_is_word, self.tokens[a:b])) >= self.min_words
+
+    def cuts(self, start: int, lines_left: int) -> Iterator[tuple[int, ...]]:
+        end = len(self.tokens)
+        if lines_left == 1:
+            if self.span(start, end) <= self.max_width and self._line_ok(start, end):
+                yield ()
+            return
+        for cut in self.positions:
+            if cut <= start:
+                continue
+            if self.span(start, cut) > self.max_width:
+                break
+            if not self._line_ok(start, cut) or \
+                    self.span(cut, end) > (lines_left - 1) * self.max_width:
+                continue
+            for rest in self.cuts(cut, lines_left - 1):
+                yield (cut, *rest)
+
+
 def _best(tokens: Sequence[str], max_width: float, width: Callable[[str], float],
           points: _Points, level: int) -> list[str] | None:
     """The best cut at relaxation ``level`` (0 strict, 1 single syllables allowed, 2 words
     of the vocabulary may be split), or None when nothing fits."""
     positions = [i for i in points.allowed if level >= 2 or i not in points.protected]
-    for count in range(1, min(MAX_LINES, len(positions)) + 1):
-        best: tuple[float, list[str]] | None = None
-        for cuts in itertools.combinations(positions, count):
+    search = _Search(tokens, max_width, width, positions, 2 if level < 1 else 1)
+    for count in range(1, min(MAX_LINES, len(positions) + 1) + 1):
+        best: tuple[float, tuple[int, ...]] | None = None
+        for cuts in search.cuts(0, count):
             bounds = [0, *cuts, len(tokens)]
-            if level < 1 and any(sum(map(_is_word, tokens[a:b])) < 2
-                                 for a, b in itertools.pairwise(bounds)):
-                continue
-            lines = _lines(tokens, cuts)
-            widths = [width(line) for line in lines]
-            if max(widths) > max_width:
-                continue
+            widths = [search.span(a, b) for a, b in itertools.pairwise(bounds)]
             cost = (max(widths) - min(widths)) / max_width
             cost -= PREFERRED_BONUS * sum(c in points.preferred for c in cuts)
             cost += AWKWARD_PENALTY * sum(c in points.awkward for c in cuts)
             if best is None or cost < best[0]:
-                best = (cost, lines)
+                best = (cost, cuts)
         if best is not None:
-            return best[1]
+            return _lines(tokens, best[1])
     return None
 
 

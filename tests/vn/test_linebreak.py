@@ -103,3 +103,15 @@ def test_the_vocabulary_ships_with_the_package():
     patterns = config["tool"]["setuptools"]["package-data"]["*"]
     assert any(fnmatch.fnmatch(data.name, p) for p in patterns), (data, patterns)
     assert ("THONG", "TIN") in linebreak.vocabulary().words
+
+
+def test_a_hostile_field_is_answered_promptly():
+    """Many short words that need more lines than the search tries: every relaxation fails
+    and the greedy fill answers; the search must not try every combination on the way."""
+    import time
+
+    text = " ".join(["AB"] * 40)
+    started = time.monotonic()
+    lines = vn.break_lines(text, 20, lambda s: float(len(s)))
+    assert time.monotonic() - started < 3.0  # a hang guard, not a speed benchmark
+    assert " ".join(lines) == text and all(len(line) <= 20 for line in lines)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from marshmallow import ValidationError, fields, validates_schema
 
 from schemas.base import COMMON_MESSAGES, IsoDate, Msg, Nested, StrictSchema, Text
-from schemas.common import SignerSchema
+from schemas.common import BREAK_HINT, HeaderLines, SignerSchema
 
 AWARDS = ("bang_khen", "giay_khen", "danh_hieu")
 RECIPIENT_KINDS = ("ca_nhan", "tap_the")
@@ -167,11 +167,12 @@ class CertificateSchema(StrictSchema):
                            "description": "Chỉ khi hình thức là danh_hieu, ví dụ: Chiến sĩ thi "
                                           "đua cơ sở; Tập thể lao động xuất sắc.",
                            "aliases": ["Danh hiệu thi đua", "Tên danh hiệu"]})
-    authority = Text(required=True, max_length=140,
-                     metadata={"title": "Thẩm quyền tặng",
-                               "description": "Chức danh người tặng, ví dụ: GIÁM ĐỐC SỞ THÔNG TIN "
-                                              "VÀ TRUYỀN THÔNG. In hoa khi in.",
-                               "aliases": ["Người tặng", "Cấp khen"]})
+    authority = HeaderLines(max_lines=2, required=True, max_length=140,
+                            metadata={"title": "Thẩm quyền tặng",
+                                      "description": "Chức danh người tặng, ví dụ: GIÁM ĐỐC SỞ "
+                                                     "THÔNG TIN VÀ TRUYỀN THÔNG. In hoa khi in."
+                                                     + BREAK_HINT,
+                                      "aliases": ["Người tặng", "Cấp khen"]})
     recipient_kind = Choice({"ca_nhan": ("Cá nhân",), "tap_the": ("Tập thể", "Đơn vị")},
                             load_default="ca_nhan",
                             metadata={"title": "Đối tượng",

@@ -10,18 +10,42 @@ from marshmallow import ValidationError, validates_schema
 from schemas.base import Abbreviation, IsoDate, List, Msg, Nested, StrictInt, StrictSchema, Text
 
 SIGN_PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
+BREAK_HINT = (" Muốn tự chọn chỗ xuống dòng khi in thì nhấn Enter (ký tự \\n) giữa hai dòng;"
+              " nếu không, dịch vụ tự ngắt giữa các từ, không tách từ hai tiếng.")
+
+
+class HeaderLines(Text):
+    """A name or title printed in capitals on one or more lines (agency, authority, signer's
+    position). A newline ``\\n`` is the caller's own line break, kept in both formats; at
+    most :attr:`max_lines` lines, none blank, spaces inside a line collapsed."""
+
+    def __init__(self, *, max_lines: int = 3, **kwargs: Any) -> None:
+        super().__init__(multiline=True, **kwargs)
+        self.max_lines = max_lines
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        lines = [" ".join(line.split()) for line in text.split("\n")]
+        if not all(lines):
+            raise ValidationError(Msg("blank_line", "Không được có dòng trống: mỗi dòng là một"
+                                                    " dòng khi in."))
+        if len(lines) > self.max_lines:
+            raise ValidationError(Msg("too_many_lines", f"Tối đa {self.max_lines} dòng (hiện có"
+                                                        f" {len(lines)})."))
+        return "\n".join(lines)
 
 
 class IssuerSchema(StrictSchema):
     """Ô 2: the issuing agency and its direct parent."""
 
-    parent = Text(load_default=None, allow_none=True, max_length=120,
-                  metadata={"title": "Cơ quan chủ quản trực tiếp",
-                            "description": "Để trống nếu không có. Ví dụ: "
-                                           "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ"})
-    name = Text(required=True, max_length=120,
-                metadata={"title": "Tên cơ quan ban hành",
-                          "description": "Ví dụ: SỞ THÔNG TIN VÀ TRUYỀN THÔNG. In hoa khi in."})
+    parent = HeaderLines(load_default=None, allow_none=True, max_length=120,
+                         metadata={"title": "Cơ quan chủ quản trực tiếp",
+                                   "description": "Để trống nếu không có. Ví dụ: "
+                                                  "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ." + BREAK_HINT})
+    name = HeaderLines(required=True, max_length=120,
+                       metadata={"title": "Tên cơ quan ban hành",
+                                 "description": "Ví dụ: SỞ THÔNG TIN VÀ TRUYỀN THÔNG. In hoa khi"
+                                                " in." + BREAK_HINT})
     abbreviation = Abbreviation(required=True, metadata={
         "title": "Chữ viết tắt của cơ quan",
         "description": "Dùng trong ký hiệu văn bản, ví dụ STTTT"})
@@ -40,12 +64,19 @@ class SignerSchema(StrictSchema):
                                             "Q.": "Q. — quyền",
                                             "TL.": "TL. — thừa lệnh",
                                             "TUQ.": "TUQ. — thừa ủy quyền"}})
-    on_behalf_of = Text(load_default=None, allow_none=True, max_length=120,
-                        metadata={"title": "Ký thay/thay mặt cho",
-                                  "description": "Ví dụ: GIÁM ĐỐC (sau KT.), "
-                                                 "ỦY BAN NHÂN DÂN (sau TM.)"})
-    position = Text(required=True, max_length=120,
-                    metadata={"title": "Chức vụ người ký", "description": "Ví dụ: PHÓ GIÁM ĐỐC"})
+    on_behalf_of = HeaderLines(load_default=None, allow_none=True, max_length=120,
+                               metadata={"title": "Ký thay/thay mặt cho",
+                                         "description": "Ví dụ: GIÁM ĐỐC (sau KT.), "
+                                                        "ỦY BAN NHÂN DÂN (sau TM.)." + BREAK_HINT})
+    deputy_for = HeaderLines(load_default=None, allow_none=True, max_length=120,
+                             metadata={"title": "Cấp phó ký thay (KT.) cho",
+                                       "description": "Chỉ khi cấp phó ký thay người đứng đầu, "
+                                                      "thay mặt tập thể (TM.). Ví dụ: CHỦ TỊCH → "
+                                                      "ba dòng TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH"
+                                                      " / PHÓ CHỦ TỊCH."})
+    position = HeaderLines(required=True, max_length=120,
+                           metadata={"title": "Chức vụ người ký",
+                                     "description": "Ví dụ: PHÓ GIÁM ĐỐC." + BREAK_HINT})
     name = Text(required=True, max_length=80,
                 metadata={"title": "Họ và tên người ký",
                           "description": "Không ghi học hàm, học vị trước tên."})
@@ -60,6 +91,29 @@ class SignerSchema(StrictSchema):
             raise ValidationError({"prefix": [Msg(
                 "required", "Đã ghi 'ký thay/thay mặt cho' thì phải chọn quyền hạn ký"
                             " (TM., KT., …).")]})
+
+    @validates_schema
+    def _deputy_signs_for_the_head(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """TM. <tập thể> / KT. <người đứng đầu> / <cấp phó>: the KT. line only under TM., and
+        a deputy (PHÓ …) never signs for a collective without it."""
+        from service.vn.linebreak import fold
+
+        deputy_for, prefix = data.get("deputy_for"), data.get("prefix")
+        position = fold(data.get("position") or "").split()
+        if deputy_for and prefix != "TM.":
+            raise ValidationError({"deputy_for": [Msg(
+                "not_allowed", "Dòng “KT. …” ở giữa chỉ dùng khi ký thay mặt tập thể (TM.). Cấp "
+                               "phó ký thay người đứng đầu thì chọn quyền hạn ký KT. và ghi chức "
+                               "danh người đứng đầu vào “Ký thay/thay mặt cho”.")]})
+        if prefix == "TM." and not deputy_for and position[:1] == ["PHO"]:
+            raise ValidationError({"deputy_for": [Msg(
+                "required", "Cấp phó không ký trực tiếp thay mặt tập thể: hãy ghi “Cấp phó ký "
+                            "thay (KT.) cho”, ví dụ CHỦ TỊCH, để in đủ ba dòng TM. ỦY BAN NHÂN "
+                            "DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH.")]})
+        if deputy_for and fold(deputy_for).split() == position:
+            raise ValidationError({"deputy_for": [Msg(
+                "inconsistent", "Người ký thay (KT.) không thể có cùng chức vụ với người được ký "
+                                "thay; người đứng đầu tự ký thì để trống trường này.")]})
 
 
 class AdministrativeDocumentSchema(StrictSchema):

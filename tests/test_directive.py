@@ -50,7 +50,8 @@ def _run_props(p):
 
 
 EXPECTED_ORDER = [
-    "BỘ KHOA HỌC VÀ CÔNG NGHỆ",
+    "BỘ KHOA HỌC",  # too wide for Word's cell: broken between words, never in "CÔNG NGHỆ"
+    "VÀ CÔNG NGHỆ",
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
     "Độc lập - Tự do - Hạnh phúc",
     "Số: 07/CT-BKHCN",
@@ -73,7 +74,8 @@ def test_docx_elements_in_order(docx_doc):
 
 
 @pytest.mark.parametrize(("text", "size", "bold", "italic"), [
-    ("BỘ KHOA HỌC VÀ CÔNG NGHỆ", 12, True, False),
+    ("BỘ KHOA HỌC", 12, True, False),
+    ("VÀ CÔNG NGHỆ", 12, True, False),
     ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 12, True, False),
     ("Độc lập - Tự do - Hạnh phúc", 13, True, False),
     ("Số: 07/CT-BKHCN", 13, False, False),

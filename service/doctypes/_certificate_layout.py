@@ -41,6 +41,9 @@ BOX_FIELD = {"authority": ("authority",), "award_name": ("title",),
 BOX_DEFAULTS = {"size": 14.0, "min_size": None, "lines": 1, "bold": False, "italic": False,
                 "color": "black", "align": "center", "valign": "top", "rule": False}
 _MM_KEYS = ("x", "y", "w", "h")
+# Boxes printed as an official breaks a name (never inside a two-syllable word, balanced lines,
+# the caller's own "\\n" kept) rather than filled greedily.
+BALANCED_BOXES = ("authority", "signer")
 
 
 class ProfileError(ValueError):
@@ -230,14 +233,22 @@ def wrap(text: str, max_em: float, bold: bool, italic: bool) -> list[str]:
     return lines
 
 
-def fit_box(box: Mapping[str, Any], text: str, line_height: float) -> tuple[float, list[str]]:
-    """The largest size (down to ``min_size``) at which ``text`` fits the box, and its lines.
+def break_balanced(text: str, max_em: float, bold: bool, italic: bool) -> list[str]:
+    """Lines of a name or title as an official breaks them (:func:`service.vn.break_lines`:
+    the caller's ``\\n`` kept, never inside a two-syllable word, balanced)."""
+    return vn.break_lines(text, max_em, lambda line: width_em(line, bold, italic))
+
+
+def fit_box(box: Mapping[str, Any], text: str, line_height: float, *,
+            balanced: bool = False) -> tuple[float, list[str]]:
+    """The largest size (down to ``min_size``) at which ``text`` fits the box, and its lines
+    (``balanced``: broken by :func:`break_balanced`, else filled greedily).
 
     :raises OverflowError: it does not fit even at ``min_size``.
     """
     size, lines = _fit(float(box["w"]), float(box["h"]), float(box["size"]),
                        float(box["min_size"]), int(box["lines"]), bool(box["bold"]),
-                       bool(box["italic"]), text, float(line_height))
+                       bool(box["italic"]), text, float(line_height), balanced)
     if size is None:
         raise OverflowError(box)
     return size, list(lines)
@@ -245,11 +256,13 @@ def fit_box(box: Mapping[str, Any], text: str, line_height: float) -> tuple[floa
 
 @lru_cache(maxsize=8192)  # a batch repeats its common texts on every row
 def _fit(w: float, h: float, size: float, floor: float, max_lines: int, bold: bool,
-         italic: bool, text: str, line_height: float) -> tuple[float | None, tuple[str, ...]]:
+         italic: bool, text: str, line_height: float,
+         balanced: bool = False) -> tuple[float | None, tuple[str, ...]]:
     usable_mm = w * WIDTH_SAFETY
+    breaker = break_balanced if balanced else wrap
     while True:
         max_em = usable_mm / (size * PT_TO_MM)
-        lines = wrap(text, max_em, bold, italic)
+        lines = breaker(text, max_em, bold, italic)
         height = len(lines) * size * line_height * PT_TO_MM
         if len(lines) <= max_lines and height <= h + 0.01:
             return size, tuple(lines)
@@ -301,7 +314,9 @@ def place_box(name: str, box: Mapping[str, Any], text: str, profile: Mapping[str
     line_height = float(profile["page"]["line_height"])
     size, lines = float(box["size"]), []
     forced = [t for t in text.split("\n") if t.strip()]
-    if len(forced) > 1:  # e.g. the signer block: each line fitted on its own, one common size
+    if name in BALANCED_BOXES:  # the caller's breaks and the official's, at one size
+        size, lines = fit_box(box, text, line_height, balanced=True)
+    elif len(forced) > 1:  # e.g. the signer block: each line fitted on its own, one common size
         per_line = {**box, "lines": 1, "h": box["h"] / len(forced)}
         size = min(fit_box(per_line, t, line_height)[0] for t in forced)
         lines = forced

@@ -24,9 +24,11 @@ from docx.text.paragraph import Paragraph
 
 from service.rendering.layout import (
     HEADER_LEFT_MM,
+    HEADER_PT,
     HEADER_RIGHT_MM,
     MM_TO_TWIPS,
     PAGE,
+    SIGNER_COLUMN_MM,
     TEXT_WIDTH_MM,
 )
 
@@ -223,10 +225,13 @@ def decree30_header(doc: DocumentObject, *, with_number: bool = True) -> None:
     rows = 2 if with_number else 1
     table = borderless_table(doc, rows, (HEADER_LEFT_MM, HEADER_RIGHT_MM))
     left, right = (_clear(c) for c in table.rows[0].cells)
-    tag(left, "{%p if issuer.parent %}")
-    para(left, "{{ issuer.parent|vn_upper }}", size=12, align=CENTER)
-    tag(left, "{%p endif %}")
-    para(left, "{{ issuer.name|vn_upper }}", size=12, bold=True, align=CENTER)
+    # one paragraph per line broken by the context (layout.issuer_lines), as in the PDF
+    tag(left, "{%p for line in issuer.parent_lines %}")
+    para(left, "{{ line }}", size=HEADER_PT, align=CENTER)
+    tag(left, "{%p endfor %}")
+    tag(left, "{%p for line in issuer.name_lines %}")
+    para(left, "{{ line }}", size=HEADER_PT, bold=True, align=CENTER)
+    tag(left, "{%p endfor %}")
     rule(left, "layout.agency_rule_indent")
     para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, align=CENTER)
     para(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True, align=CENTER)
@@ -278,7 +283,7 @@ def body_blocks(doc: DocumentObject, loop_var: str = "body") -> None:
 def signature_block(doc: DocumentObject) -> None:
     """Ô 7 and 9b: Nơi nhận on the left, the signer on the right, one borderless table whose
     row never splits (the signer's position and name always on one page)."""
-    table = borderless_table(doc, 1, (TEXT_WIDTH_MM * 0.45, TEXT_WIDTH_MM * 0.55))
+    table = borderless_table(doc, 1, (TEXT_WIDTH_MM - SIGNER_COLUMN_MM, SIGNER_COLUMN_MM))
     row_properties(table.rows[0])
     left, right = (_clear(c) for c in table.rows[0].cells)
     para(left, "Nơi nhận:", size=12, bold=True, italic=True)

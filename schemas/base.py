@@ -56,7 +56,10 @@ def _check_length(value: str, min_length: int, max_length: int) -> None:
 
 
 class Text(fields.Field):
-    """Vietnamese text: NFC, hygiene-checked, outer whitespace stripped, length-bounded."""
+    """Vietnamese text: NFC, hygiene-checked, outer whitespace stripped, length-bounded.
+
+    No word may mix scripts; ``name_field=True`` marks a name (person, agency, unit, place):
+    Latin script only, and no start like a spreadsheet formula."""
 
     default_error_messages: ClassVar[dict[str, str]] = {
         **COMMON_MESSAGES,
@@ -65,8 +68,10 @@ class Text(fields.Field):
 
     def __init__(self, *, max_length: int = 500, min_length: int = 1, multiline: bool = False,
                  pattern: str | None = None, pattern_message: str | None = None,
-                 choices: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+                 choices: tuple[str, ...] | None = None, name_field: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.name_field = name_field  # person, agency, unit or place: Latin, no formulas
         self.max_length = max_length
         self.min_length = min_length
         self.multiline = multiline
@@ -75,7 +80,7 @@ class Text(fields.Field):
         self.choices = choices
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        from service.vn import TextError, check_text
+        from service.vn import TextError, check_script, check_text
 
         if not isinstance(value, str):
             raise self.make_error("invalid")
@@ -83,6 +88,7 @@ class Text(fields.Field):
             value = value.replace("\r\n", "\n")
         try:
             text = check_text(value, multiline=self.multiline, field=attr)
+            check_script(text, name=self.name_field, field=attr)
         except TextError as exc:
             raise ValidationError(Msg(exc.code, exc.message)) from None
         text = text.strip()

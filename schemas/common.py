@@ -15,11 +15,11 @@ SIGN_PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
 class IssuerSchema(StrictSchema):
     """Ô 2: the issuing agency and its direct parent."""
 
-    parent = Text(load_default=None, allow_none=True, max_length=120,
+    parent = Text(load_default=None, allow_none=True, max_length=120, name_field=True,
                   metadata={"title": "Cơ quan chủ quản trực tiếp",
                             "description": "Để trống nếu không có. Ví dụ: "
                                            "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ"})
-    name = Text(required=True, max_length=120,
+    name = Text(required=True, max_length=120, name_field=True,
                 metadata={"title": "Tên cơ quan ban hành",
                           "description": "Ví dụ: SỞ THÔNG TIN VÀ TRUYỀN THÔNG. In hoa khi in."})
     abbreviation = Abbreviation(required=True, metadata={
@@ -40,13 +40,13 @@ class SignerSchema(StrictSchema):
                                             "Q.": "Q. — quyền",
                                             "TL.": "TL. — thừa lệnh",
                                             "TUQ.": "TUQ. — thừa ủy quyền"}})
-    on_behalf_of = Text(load_default=None, allow_none=True, max_length=120,
+    on_behalf_of = Text(load_default=None, allow_none=True, max_length=120, name_field=True,
                         metadata={"title": "Ký thay/thay mặt cho",
                                   "description": "Ví dụ: GIÁM ĐỐC (sau KT.), "
                                                  "ỦY BAN NHÂN DÂN (sau TM.)"})
     position = Text(required=True, max_length=120,
                     metadata={"title": "Chức vụ người ký", "description": "Ví dụ: PHÓ GIÁM ĐỐC"})
-    name = Text(required=True, max_length=80,
+    name = Text(required=True, max_length=80, name_field=True,
                 metadata={"title": "Họ và tên người ký",
                           "description": "Không ghi học hàm, học vị trước tên."})
 
@@ -72,7 +72,7 @@ class AdministrativeDocumentSchema(StrictSchema):
     symbol_suffix = Abbreviation(load_default=None, allow_none=True, metadata={
         "title": "Đơn vị soạn thảo trong ký hiệu (nếu có)",
         "description": "Ví dụ TĐKT → QĐ-UBND-TĐKT"})
-    place = Text(required=True, max_length=60,
+    place = Text(required=True, max_length=60, name_field=True,
                  metadata={"title": "Địa danh", "description": "Ví dụ: Hà Nội, Quảng Trị"})
     date = IsoDate(load_default=None, allow_none=True,
                    metadata={"title": "Ngày ban hành",

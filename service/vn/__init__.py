@@ -14,7 +14,7 @@ from service.vn.dates import (
     format_date_short,
     place_date_line,
 )
-from service.vn.hygiene import TextError, check_text
+from service.vn.hygiene import TextError, check_script, check_text
 from service.vn.legacy import detect_legacy_encoding, detect_mojibake
 from service.vn.names import (
     HONORIFICS,
@@ -64,6 +64,7 @@ __all__ = [
     "amount_in_words",
     "blank_date",
     "build_symbol",
+    "check_script",
     "check_text",
     "detect_legacy_encoding",
     "detect_mojibake",

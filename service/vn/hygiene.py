@@ -175,3 +175,118 @@ def check_text(s: str, *, multiline: bool = False, field: str | None = None) -> 
     if multiline:
         s = s.replace("\r\n", "\n")
     return unicodedata.normalize("NFC", s)
+
+
+# ------------------------------------------------------------------ scripts and formulas
+#
+# ``mixed_script``
+#     a word (a run of letters and marks) mixes letters of two scripts, as a Latin name with
+#     a look-alike Cyrillic or Greek letter does (``Nguyễn`` with a Cyrillic ``е``). Checked in
+#     every text field; a word wholly in one script (α, 東京, Москва) is fine in body texts.
+# ``script_not_allowed``
+#     in a name field (people, agencies, units, places), a letter that is not Latin, a digit
+#     that is not 0-9, or a symbol or emoji: names on these documents are Vietnamese in Latin
+#     script.
+# ``formula_like``
+#     a name field that starts like a spreadsheet formula (=, +, -, @ or their full-width
+#     forms): a list whose names are ``=HYPERLINK(…)`` was pasted from a spreadsheet wrongly.
+
+SCRIPT_NAMES = {"LATIN": "chữ Latinh", "CYRILLIC": "chữ Kirin", "GREEK": "chữ Hy Lạp",
+                "CJK": "chữ Hán/Nhật/Hàn", "ARABIC": "chữ Ả Rập", "HEBREW": "chữ Do Thái",
+                "THAI": "chữ Thái", "LAO": "chữ Lào", "KHMER": "chữ Khmer",
+                "ARMENIAN": "chữ Armenia", "GEORGIAN": "chữ Gruzia",
+                "DEVANAGARI": "chữ Devanagari"}
+_CJK = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO", "KATAKANA-HIRAGANA", "IDEOGRAPHIC")
+FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20"
+
+
+def script_of(ch: str) -> str | None:
+    """The script of a letter (``LATIN``, ``CYRILLIC``, ``CJK`` …), None for anything else.
+    Read from the character's Unicode name: the standard library has no script property."""
+    if not unicodedata.category(ch).startswith("L"):
+        return None
+    name = unicodedata.name(ch, "")
+    first = name.split(" ", 1)[0]
+    if first in _CJK:
+        return "CJK"
+    if first in ("MODIFIER", "FEMININE", "MASCULINE") or not name:
+        return "OTHER"
+    return first
+
+
+def _what(ch: str) -> str:
+    script = script_of(ch)
+    if script is not None:
+        return SCRIPT_NAMES.get(script, "chữ không phải Latinh")
+    category = unicodedata.category(ch)
+    if category.startswith("N"):
+        return "chữ số không phải 0-9"
+    return "biểu tượng hoặc emoji"
+
+
+def _wrong(ch: str, position: int, field: str | None, code: str, why: str) -> TextError:
+    return TextError(code, f"Ký tự “{ch}” ({_what(ch)}, {_describe(ch)}) ở vị trí {position}"
+                     f"{_in_field(field)} {why}", position=position, char=ch, field=field)
+
+
+def _words(s: str):
+    """(start index, word) for every run of letters and combining marks."""
+    start = None
+    for index, ch in enumerate(s + " "):
+        inside = unicodedata.category(ch)[0] in "LM" and index < len(s)
+        if inside and start is None:
+            start = index
+        elif not inside and start is not None:
+            yield start, s[start:index]
+            start = None
+
+
+def _mixed_word_error(s: str, field: str | None) -> TextError | None:
+    for start, word in _words(s):
+        scripts = [script_of(ch) for ch in word]
+        counts: dict[str, int] = {}
+        for script in scripts:
+            if script is not None:
+                counts[script] = counts.get(script, 0) + 1
+        if len(counts) < 2:
+            continue
+        main = max(counts, key=lambda k: (counts[k], k == "LATIN"))
+        offset = next(i for i, sc in enumerate(scripts) if sc not in (None, main))
+        return _wrong(word[offset], start + offset + 1, field, "mixed_script",
+                      f"không phải chữ cái tiếng Việt mà lẫn vào từ “{word}” viết bằng "
+                      f"{SCRIPT_NAMES.get(main, 'chữ khác')}: chữ trông giống nhau nhưng là "
+                      "ký tự khác. Hãy gõ lại từ đó bằng bàn phím tiếng Việt.")
+    return None
+
+
+def _name_char_error(s: str, field: str | None) -> TextError | None:
+    for index, ch in enumerate(s):
+        category = unicodedata.category(ch)
+        script = script_of(ch)
+        bad = (script is not None and script != "LATIN") \
+            or (category.startswith("N") and not "0" <= ch <= "9") \
+            or category in ("So", "Sk", "Co", "Cn")
+        if bad:
+            return _wrong(ch, index + 1, field, "script_not_allowed",
+                          "không phải chữ cái tiếng Việt: tên người, cơ quan, đơn vị, địa danh "
+                          "chỉ ghi bằng chữ Latinh tiếng Việt, chữ số 0-9 và dấu câu.")
+    return None
+
+
+def check_script(s: str, *, name: bool = False, field: str | None = None) -> None:
+    """Raise :class:`TextError` for a word mixing scripts; in a name field (``name=True``)
+    also for a non-Latin letter, a digit other than 0-9, a symbol or emoji, or a start like a
+    spreadsheet formula. ``s`` is NFC text that passed :func:`check_text`."""
+    error = _mixed_word_error(s, field)
+    if error is None and name:
+        error = _name_char_error(s, field)
+        stripped = s.lstrip()
+        if error is None and stripped[:1] in tuple(FORMULA_STARTS):
+            ch = stripped[0]
+            error = TextError(
+                "formula_like", f"Giá trị{_in_field(field)} bắt đầu bằng “{ch}” như một công "
+                "thức bảng tính (=, +, -, @): tên người, cơ quan, đơn vị không bắt đầu bằng "
+                "các dấu này. Có lẽ ô đã được sao chép cả công thức; hãy ghi lại tên.",
+                position=len(s) - len(stripped) + 1, char=ch, field=field)
+    if error is not None:
+        raise error

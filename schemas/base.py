@@ -159,10 +159,35 @@ class IsoDate(fields.Field):
             raise self.make_error("invalid") from None
         if not 1945 <= date.year <= 2100:
             raise ValidationError(Msg("out_of_range", "Năm phải từ 1945 đến 2100."))
+        check_not_too_far_ahead(date)
         return date
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _short(day: dt.date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def check_not_too_far_ahead(day: dt.date) -> None:
+    """Refuse a date beyond today plus the ``MAX_DATE_AHEAD_DAYS`` window (schemas.clock)."""
+    from schemas import clock
+
+    latest = clock.latest()
+    if day > latest:
+        raise ValidationError(Msg(
+            "too_far_ahead", f"Ngày {_short(day)} quá xa trong tương lai: chỉ nhận ngày đến "
+                             f"{_short(latest)} ({clock.max_ahead_days()} ngày sau hôm nay). "
+                             "Kiểm tra lại năm đã gõ."))
+
+
+def date_order_error(later: dt.date, what_later: str, earlier: dt.date | int,
+                     what_earlier: str) -> Msg:
+    """The message for ``what_later`` dated after ``what_earlier`` (a date or a year)."""
+    when = _short(earlier) if isinstance(earlier, dt.date) else f"năm {earlier}"
+    return Msg("date_order", f"{what_later} ghi ngày {_short(later)}, sau {what_earlier} "
+                             f"({when}): ngày tháng không khớp nhau, hãy kiểm tra lại.")
 
 
 class Flag(fields.Field):
@@ -225,6 +250,8 @@ __all__ = [
     "StrictInt",
     "StrictSchema",
     "Text",
+    "check_not_too_far_ahead",
+    "date_order_error",
     "require_together",
     "validates_schema",
 ]

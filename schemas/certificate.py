@@ -18,7 +18,15 @@ from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validates_schema
 
-from schemas.base import COMMON_MESSAGES, IsoDate, Msg, Nested, StrictSchema, Text
+from schemas.base import (
+    COMMON_MESSAGES,
+    IsoDate,
+    Msg,
+    Nested,
+    StrictSchema,
+    Text,
+    date_order_error,
+)
 from schemas.common import SignerSchema
 
 AWARDS = ("bang_khen", "giay_khen", "danh_hieu")
@@ -256,6 +264,10 @@ class CertificateSchema(StrictSchema):
                                                    "dong_chi (không suy ra từ tên).")]
         if kind == "tap_the" and data.get("honorific"):
             errors["honorific"] = [Msg("not_allowed", "Tập thể không có danh xưng.")]
+        if data["decision_date"] > data["date"]:  # a certificate is signed after its decision
+            errors["decision_date"] = [date_order_error(
+                data["decision_date"], "Quyết định khen thưởng", data["date"],
+                "ngày ký bằng/giấy khen")]
         if errors:
             raise ValidationError(errors)
         from service.doctypes._certificate_layout import FitError, ProfileError, layout

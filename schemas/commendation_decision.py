@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, validates_schema
 
@@ -119,6 +119,8 @@ class AttachmentSchema(StrictSchema):
 
 class CommendationDecisionSchema(AdministrativeDocumentSchema):
     """A decision awarding a form of commendation, with its attached list."""
+
+    CITING_FIELDS: ClassVar[dict[str, bool]] = {"legal_bases": True, "proposal": True}
 
     authority = Text(required=True, max_length=200, name_field=True,
                      metadata={"title": "Thẩm quyền ban hành",

@@ -3,11 +3,25 @@ signer, recipients. Document schemas compose these; the shared templates read th
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, validates_schema
 
-from schemas.base import Abbreviation, IsoDate, List, Msg, Nested, StrictInt, StrictSchema, Text
+from schemas import clock
+from schemas.base import (
+    Abbreviation,
+    IsoDate,
+    List,
+    Msg,
+    Nested,
+    StrictInt,
+    StrictSchema,
+    Text,
+    check_not_too_far_ahead,
+    date_order_error,
+)
+from service.vn.dates import dates_in_text
 
 SIGN_PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
 
@@ -93,6 +107,11 @@ class AdministrativeDocumentSchema(StrictSchema):
                              "description": "Ví dụ: VT, TĐKT → dòng “- Lưu: VT, TĐKT.”",
                              "order": 102})
 
+    #: Fields whose texts cite earlier documents, and whether every date in them is the date
+    #: of something cited (True: legal bases, the proposal) or only a date right after a
+    #: document number (False: ``Thực hiện Kế hoạch số 210/KH-UBND ngày …``, not deadlines).
+    CITING_FIELDS: ClassVar[dict[str, bool]] = {}
+
     @validates_schema
     def _date_or_year(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("date") is None and data.get("year") is None:
@@ -101,3 +120,43 @@ class AdministrativeDocumentSchema(StrictSchema):
         if data.get("date") is not None and data.get("year") not in (None, data["date"].year):
             raise ValidationError({"year": [Msg(
                 "inconsistent", "Năm ban hành khác với năm của ngày ban hành.")]})
+        if data.get("date") is None:
+            try:
+                check_not_too_far_ahead(dt.date(data["year"], 1, 1))
+            except ValidationError:
+                raise ValidationError({"year": [Msg(
+                    "too_far_ahead", f"Năm {data['year']} quá xa trong tương lai: chỉ nhận "
+                                     f"đến năm {clock.latest().year}.")]}) from None
+
+    @validates_schema
+    def _cited_before(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """A document cited (legal basis, proposal, plan carried out) is dated no later than
+        this one; the pointer is the citing text's."""
+        issued: dt.date | int | None = data.get("date") or data.get("year")
+        if issued is None:
+            return
+        errors: dict[str, Any] = {}
+        for name, every_date in self.CITING_FIELDS.items():
+            value = data.get(name)
+            texts = value if isinstance(value, list) else [value]
+            for index, text in enumerate(texts):
+                late = _first_later(text, issued, citations_only=not every_date)
+                if late is None:
+                    continue
+                message = [date_order_error(late, "Văn bản được dẫn", issued,
+                                            "ngày ban hành văn bản này")]
+                if isinstance(value, list):
+                    errors.setdefault(name, {})[index] = message
+                else:
+                    errors[name] = message
+        if errors:
+            raise ValidationError(errors)
+
+
+def _first_later(text: Any, issued: dt.date | int, *, citations_only: bool) -> dt.date | None:
+    if not isinstance(text, str):
+        return None
+    for day in dates_in_text(text, citations_only=citations_only):
+        if (day > issued) if isinstance(issued, dt.date) else (day.year > issued):
+            return day
+    return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from schemas.base import List, Nested, Text
 from schemas.common import AdministrativeDocumentSchema
 from schemas.outline import SectionSchema
@@ -9,6 +11,8 @@ from schemas.outline import SectionSchema
 
 class DirectiveSchema(AdministrativeDocumentSchema):
     """A directive: preamble, numbered sections with nested points, closing."""
+
+    CITING_FIELDS: ClassVar[dict[str, bool]] = {"preamble": False}
 
     preamble = List(Text(max_length=6000), required=True, min_items=1, max_items=20,
                     metadata={"title": "Phần mở đầu",

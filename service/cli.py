@@ -28,12 +28,15 @@ from service.errors import Problem
 
 
 def _load_config() -> dict:
+    from schemas import clock
     from service import config
 
     try:
-        return config.load()
+        settings = config.load()
     except config.ConfigError as exc:
         raise click.ClickException(f"cấu hình sai: {exc}") from None
+    clock.configure(max_ahead_days=settings["MAX_DATE_AHEAD_DAYS"])
+    return settings
 
 
 def _read_payload(path: str) -> object:

@@ -81,6 +81,7 @@ class Text(fields.Field):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         from service.vn import TextError, check_script, check_text
+        from service.vn.hygiene import check_tokens
 
         if not isinstance(value, str):
             raise self.make_error("invalid")
@@ -89,6 +90,7 @@ class Text(fields.Field):
         try:
             text = check_text(value, multiline=self.multiline, field=attr)
             check_script(text, name=self.name_field, field=attr)
+            check_tokens(text, field=attr)
         except TextError as exc:
             raise ValidationError(Msg(exc.code, exc.message)) from None
         text = text.strip()

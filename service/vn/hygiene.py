@@ -290,3 +290,31 @@ def check_script(s: str, *, name: bool = False, field: str | None = None) -> Non
                 position=len(s) - len(stripped) + 1, char=ch, field=field)
     if error is not None:
         raise error
+
+
+# ------------------------------------------------------------------ unbroken tokens
+#
+# ``token_too_long``
+#     a run of more than MAX_TOKEN characters without a space (a pasted blob, a runaway URL):
+#     it could only print as many lines of unreadable characters.
+
+MAX_TOKEN = 200
+
+
+def check_tokens(s: str, *, field: str | None = None, limit: int = MAX_TOKEN) -> None:
+    """Raise :class:`TextError` for the first run of more than ``limit`` characters with no
+    space: it names the run's 1-based position and length."""
+    start = None
+    for index, ch in enumerate(s + " "):
+        if not ch.isspace() and index < len(s):
+            if start is None:
+                start = index
+            continue
+        if start is not None and index - start > limit:
+            raise TextError(
+                "token_too_long", f"Có một chuỗi {index - start} ký tự liền nhau không có dấu "
+                f"cách ở vị trí {start + 1}{_in_field(field)} (“{_snippet(s[start:], 30)}”); tối "
+                f"đa {limit} ký tự liền nhau để in được trọn vẹn. Hãy thêm dấu cách hoặc rút "
+                "gọn (ví dụ một địa chỉ web dài).", position=start + 1, char=s[start],
+                field=field)
+        start = None

@@ -209,9 +209,9 @@ def script_of(ch: str) -> str | None:
     first = name.split(" ", 1)[0]
     if first in _CJK:
         return "CJK"
-    if first in ("MODIFIER", "FEMININE", "MASCULINE") or not name:
-        return "OTHER"
-    return first
+    if first in ("MODIFIER", "FEMININE", "MASCULINE"):  # ʼ ª º: used with any script
+        return None
+    return first or "OTHER"
 
 
 def _what(ch: str) -> str:

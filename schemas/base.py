@@ -55,6 +55,16 @@ def _check_length(value: str, min_length: int, max_length: int) -> None:
         raise ValidationError(Msg("too_long", f"Tối đa {max_length} ký tự (hiện có {len(value)})."))
 
 
+def _hygiene(check: Any, text: str, **kwargs: Any) -> Any:
+    """Run a :mod:`service.vn` text check; its TextError becomes a coded ValidationError."""
+    from service.vn import TextError
+
+    try:
+        return check(text, **kwargs)
+    except TextError as exc:
+        raise ValidationError(Msg(exc.code, exc.message)) from None
+
+
 class Text(fields.Field):
     """Vietnamese text: NFC, hygiene-checked, outer whitespace stripped, length-bounded.
 
@@ -80,21 +90,18 @@ class Text(fields.Field):
         self.choices = choices
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        from service.vn import TextError, check_script, check_text
+        from service.vn import check_script, check_text
         from service.vn.hygiene import check_tokens
 
         if not isinstance(value, str):
             raise self.make_error("invalid")
         if self.multiline:
             value = value.replace("\r\n", "\n")
-        try:
-            text = check_text(value, multiline=self.multiline, field=attr)
-            check_script(text, name=self.name_field, field=attr)
-            check_tokens(text, field=attr)
-        except TextError as exc:
-            raise ValidationError(Msg(exc.code, exc.message)) from None
+        text = _hygiene(check_text, value, multiline=self.multiline, field=attr)
+        _check_length(text.strip(), self.min_length, self.max_length)
+        _hygiene(check_script, text, name=self.name_field, field=attr)  # positions as given
+        _hygiene(check_tokens, text, field=attr)
         text = text.strip()
-        _check_length(text, self.min_length, self.max_length)
         if self.pattern is not None and not self.pattern.fullmatch(text):
             raise ValidationError(Msg("invalid_format", self.pattern_message))
         if self.choices is not None and text not in self.choices:

@@ -126,3 +126,18 @@ def test_formula_like_text_outside_names_stays_literal(client):
     payload["position"] = "=1+1"
     response = client.post("/api/v1/documents/certificate.docx", json=payload)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
+
+
+def test_names_in_an_uploaded_list_are_checked_with_row_and_column(client, app, monkeypatch):
+    from service.jobs.runner import Supervisor
+    from tests.hostile.test_hostile_uploads import HEADER, refused, upload
+
+    monkeypatch.setattr(Supervisor, "start", lambda self: None)
+    monkeypatch.setattr(Supervisor, "wake", lambda self: None)
+    rows = (f"Nguyễn Văn An;Ông;CV\nNguy{CYRILLIC_E}n Văn Bình;Ông;CV\n"
+            "Trần Thị Cúc;Bà;Chuyên viên α\n李小龍;Ông;CV\n")
+    body = refused(client, upload(client, (HEADER + rows).encode(), "ds.csv"), 422,
+                   "validation_failed")
+    assert [(e["row"], e["column"], e["code"]) for e in body["errors"]] == [
+        (3, "recipient_name", "mixed_script"), (5, "recipient_name", "script_not_allowed")]
+    app.extensions["thidua_jobs"].close()

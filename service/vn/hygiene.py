@@ -32,6 +32,24 @@ Codes (stable, for API clients):
 ``invalid_character``
     private-use, unassigned, noncharacter and surrogate code points, U+FFFD (text already
     damaged by a wrong decoding) and U+FFFC (an object placeholder from a paste).
+
+:func:`check_script` and :func:`check_tokens` run after :func:`check_text` on every schema
+text field:
+
+``mixed_script``
+    a word (a run of letters and marks) mixes letters of two scripts, as a Latin name with
+    a look-alike Cyrillic or Greek letter does (``Nguyễn`` with a Cyrillic ``е``). A word
+    wholly in one script (α, 東京, Москва) is fine in body texts.
+``script_not_allowed``
+    in a name field (people, agencies, units, places), a letter that is not Latin, a digit
+    that is not 0-9, or a symbol or emoji: names on these documents are Vietnamese in Latin
+    script.
+``formula_like``
+    a name field that starts like a spreadsheet formula (=, +, -, @ or their full-width
+    forms): a list whose names are ``=HYPERLINK(…)`` was pasted from a spreadsheet wrongly.
+``token_too_long``
+    a run of more than :data:`MAX_TOKEN` characters without a space (a pasted blob, a runaway
+    URL): it could only print as many lines of unreadable characters.
 """
 
 from __future__ import annotations
@@ -178,18 +196,6 @@ def check_text(s: str, *, multiline: bool = False, field: str | None = None) -> 
 
 
 # ------------------------------------------------------------------ scripts and formulas
-#
-# ``mixed_script``
-#     a word (a run of letters and marks) mixes letters of two scripts, as a Latin name with
-#     a look-alike Cyrillic or Greek letter does (``Nguyễn`` with a Cyrillic ``е``). Checked in
-#     every text field; a word wholly in one script (α, 東京, Москва) is fine in body texts.
-# ``script_not_allowed``
-#     in a name field (people, agencies, units, places), a letter that is not Latin, a digit
-#     that is not 0-9, or a symbol or emoji: names on these documents are Vietnamese in Latin
-#     script.
-# ``formula_like``
-#     a name field that starts like a spreadsheet formula (=, +, -, @ or their full-width
-#     forms): a list whose names are ``=HYPERLINK(…)`` was pasted from a spreadsheet wrongly.
 
 SCRIPT_NAMES = {"LATIN": "chữ Latinh", "CYRILLIC": "chữ Kirin", "GREEK": "chữ Hy Lạp",
                 "CJK": "chữ Hán/Nhật/Hàn", "ARABIC": "chữ Ả Rập", "HEBREW": "chữ Do Thái",
@@ -293,12 +299,8 @@ def check_script(s: str, *, name: bool = False, field: str | None = None) -> Non
 
 
 # ------------------------------------------------------------------ unbroken tokens
-#
-# ``token_too_long``
-#     a run of more than MAX_TOKEN characters without a space (a pasted blob, a runaway URL):
-#     it could only print as many lines of unreadable characters.
 
-MAX_TOKEN = 200
+MAX_TOKEN = 200  # longest run of characters without a space that a text field accepts
 
 
 def check_tokens(s: str, *, field: str | None = None, limit: int = MAX_TOKEN) -> None:

@@ -18,10 +18,8 @@ from schemas.base import (
     StrictInt,
     StrictSchema,
     Text,
-    check_not_too_far_ahead,
     date_order_error,
 )
-from service.vn.dates import dates_in_text
 
 SIGN_PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
 
@@ -120,13 +118,10 @@ class AdministrativeDocumentSchema(StrictSchema):
         if data.get("date") is not None and data.get("year") not in (None, data["date"].year):
             raise ValidationError({"year": [Msg(
                 "inconsistent", "Năm ban hành khác với năm của ngày ban hành.")]})
-        if data.get("date") is None:
-            try:
-                check_not_too_far_ahead(dt.date(data["year"], 1, 1))
-            except ValidationError:
-                raise ValidationError({"year": [Msg(
-                    "too_far_ahead", f"Năm {data['year']} quá xa trong tương lai: chỉ nhận "
-                                     f"đến năm {clock.latest().year}.")]}) from None
+        if data.get("date") is None and data["year"] > clock.latest().year:
+            raise ValidationError({"year": [Msg(
+                "too_far_ahead", f"Năm {data['year']} quá xa trong tương lai: chỉ nhận đến năm "
+                                 f"{clock.latest().year}.")]})
 
     @validates_schema
     def _cited_before(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -154,6 +149,8 @@ class AdministrativeDocumentSchema(StrictSchema):
 
 
 def _first_later(text: Any, issued: dt.date | int, *, citations_only: bool) -> dt.date | None:
+    from service.vn.dates import dates_in_text
+
     if not isinstance(text, str):
         return None
     for day in dates_in_text(text, citations_only=citations_only):

@@ -117,6 +117,7 @@ def validate(type_id: str, payload: str) -> None:
     from service.rendering import validate as validate_payload
 
     doc_type = _doc_type(type_id)
+    _load_config()  # settings the schemas use (the date window)
     try:
         validate_payload(doc_type, _read_payload(payload))
     except Problem as problem:

@@ -54,6 +54,8 @@ text field:
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 
 from service.vn.legacy import diagnose, repair
@@ -206,6 +208,7 @@ _CJK = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO", "KATAKANA-HIRAGANA"
 FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20"
 
 
+@functools.cache
 def script_of(ch: str) -> str | None:
     """The script of a letter (``LATIN``, ``CYRILLIC``, ``CJK`` …), None for anything else.
     Read from the character's Unicode name: the standard library has no script property."""
@@ -248,6 +251,8 @@ def _words(s: str):
 
 
 def _mixed_word_error(s: str, field: str | None) -> TextError | None:
+    if len({script_of(ch) for ch in set(s)} - {None}) < 2:
+        return None  # one script in the whole text: no word can mix (the usual case, fast)
     for start, word in _words(s):
         scripts = [script_of(ch) for ch in word]
         counts: dict[str, int] = {}
@@ -265,18 +270,22 @@ def _mixed_word_error(s: str, field: str | None) -> TextError | None:
     return None
 
 
+@functools.cache
+def _not_in_names(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    script = script_of(ch)
+    return (script is not None and script != "LATIN") \
+        or (category.startswith("N") and not "0" <= ch <= "9") \
+        or category in ("So", "Sk", "Co", "Cn")
+
+
 def _name_char_error(s: str, field: str | None) -> TextError | None:
-    for index, ch in enumerate(s):
-        category = unicodedata.category(ch)
-        script = script_of(ch)
-        bad = (script is not None and script != "LATIN") \
-            or (category.startswith("N") and not "0" <= ch <= "9") \
-            or category in ("So", "Sk", "Co", "Cn")
-        if bad:
-            return _wrong(ch, index + 1, field, "script_not_allowed",
-                          "không phải chữ cái tiếng Việt: tên người, cơ quan, đơn vị, địa danh "
-                          "chỉ ghi bằng chữ Latinh tiếng Việt, chữ số 0-9 và dấu câu.")
-    return None
+    if not any(_not_in_names(ch) for ch in set(s)):
+        return None
+    index, ch = next((i, c) for i, c in enumerate(s) if _not_in_names(c))
+    return _wrong(ch, index + 1, field, "script_not_allowed",
+                  "không phải chữ cái tiếng Việt: tên người, cơ quan, đơn vị, địa danh chỉ ghi "
+                  "bằng chữ Latinh tiếng Việt, chữ số 0-9 và dấu câu.")
 
 
 def check_script(s: str, *, name: bool = False, field: str | None = None) -> None:
@@ -306,17 +315,12 @@ MAX_TOKEN = 200  # longest run of characters without a space that a text field a
 def check_tokens(s: str, *, field: str | None = None, limit: int = MAX_TOKEN) -> None:
     """Raise :class:`TextError` for the first run of more than ``limit`` characters with no
     space: it names the run's 1-based position and length."""
-    start = None
-    for index, ch in enumerate(s + " "):
-        if not ch.isspace() and index < len(s):
-            if start is None:
-                start = index
-            continue
-        if start is not None and index - start > limit:
-            raise TextError(
-                "token_too_long", f"Có một chuỗi {index - start} ký tự liền nhau không có dấu "
-                f"cách ở vị trí {start + 1}{_in_field(field)} (“{_snippet(s[start:], 30)}”); tối "
-                f"đa {limit} ký tự liền nhau để in được trọn vẹn. Hãy thêm dấu cách hoặc rút "
-                "gọn (ví dụ một địa chỉ web dài).", position=start + 1, char=s[start],
-                field=field)
-        start = None
+    match = re.search(rf"\S{{{limit + 1},}}", s)
+    if match is None:
+        return
+    start, length = match.start(), len(match.group())
+    raise TextError(
+        "token_too_long", f"Có một chuỗi {length} ký tự liền nhau không có dấu cách ở vị trí "
+        f"{start + 1}{_in_field(field)} (“{_snippet(match.group(), 30)}”); tối đa {limit} ký tự "
+        "liền nhau để in được trọn vẹn. Hãy thêm dấu cách hoặc rút gọn (ví dụ một địa chỉ web "
+        "dài).", position=start + 1, char=s[start], field=field)

@@ -18,7 +18,15 @@ from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validates_schema
 
-from schemas.base import COMMON_MESSAGES, IsoDate, Msg, Nested, StrictSchema, Text
+from schemas.base import (
+    COMMON_MESSAGES,
+    IsoDate,
+    Msg,
+    Nested,
+    StrictSchema,
+    Text,
+    date_order_error,
+)
 from schemas.common import BREAK_HINT, HeaderLines, SignerSchema
 
 AWARDS = ("bang_khen", "giay_khen", "danh_hieu")
@@ -167,7 +175,7 @@ class CertificateSchema(StrictSchema):
                            "description": "Chỉ khi hình thức là danh_hieu, ví dụ: Chiến sĩ thi "
                                           "đua cơ sở; Tập thể lao động xuất sắc.",
                            "aliases": ["Danh hiệu thi đua", "Tên danh hiệu"]})
-    authority = HeaderLines(max_lines=2, required=True, max_length=140,
+    authority = HeaderLines(max_lines=2, required=True, max_length=140, name_field=True,
                             metadata={"title": "Thẩm quyền tặng",
                                       "description": "Chức danh người tặng, ví dụ: GIÁM ĐỐC SỞ "
                                                      "THÔNG TIN VÀ TRUYỀN THÔNG. In hoa khi in."
@@ -187,7 +195,7 @@ class CertificateSchema(StrictSchema):
                                                 "chí). Không suy ra từ tên đệm. Tập thể: để trống.",
                                  "enum": list(HONORIFICS),
                                  "aliases": ["Ông/Bà", "Giới tính", "Xưng hô"]})
-    recipient_name = Text(required=True, max_length=120,
+    recipient_name = Text(required=True, max_length=120, name_field=True,
                           metadata={"title": "Họ và tên",
                                     "description": "Họ tên cá nhân hoặc tên tập thể, ghi như "
                                                    "trong quyết định.",
@@ -196,7 +204,7 @@ class CertificateSchema(StrictSchema):
     position = Text(load_default=None, allow_none=True, max_length=120,
                     metadata={"title": "Chức vụ", "description": "Ví dụ: Chuyên viên",
                               "aliases": ["Chức danh", "Chức vụ, chức danh"]})
-    unit = Text(load_default=None, allow_none=True, max_length=160,
+    unit = Text(load_default=None, allow_none=True, max_length=160, name_field=True,
                 metadata={"title": "Đơn vị",
                           "description": "Ví dụ: Phòng Tổ chức cán bộ, Sở Nội vụ tỉnh Quảng Trị",
                           "aliases": ["Đơn vị công tác", "Cơ quan", "Nơi công tác"]})
@@ -205,7 +213,7 @@ class CertificateSchema(StrictSchema):
                                  "description": "Ví dụ: Đã có thành tích xuất sắc trong thực hiện "
                                                 "nhiệm vụ năm 2025.",
                                  "aliases": ["Nội dung khen", "Thành tích khen thưởng", "Lý do"]})
-    place = Text(required=True, max_length=60,
+    place = Text(required=True, max_length=60, name_field=True,
                  metadata={"title": "Địa danh", "description": "Ví dụ: Quảng Trị"})
     date = IsoDate(required=True, metadata={"title": "Ngày ký",
                                             "aliases": ["Ngày tặng", "Ngày"]})
@@ -257,6 +265,10 @@ class CertificateSchema(StrictSchema):
                                                    "dong_chi (không suy ra từ tên).")]
         if kind == "tap_the" and data.get("honorific"):
             errors["honorific"] = [Msg("not_allowed", "Tập thể không có danh xưng.")]
+        if data["decision_date"] > data["date"]:  # a certificate is signed after its decision
+            errors["decision_date"] = [date_order_error(
+                data["decision_date"], "Quyết định khen thưởng", data["date"],
+                "ngày ký bằng/giấy khen")]
         if errors:
             raise ValidationError(errors)
         from service.doctypes._certificate_layout import FitError, ProfileError, layout

@@ -3,11 +3,23 @@ signer, recipients. Document schemas compose these; the shared templates read th
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, validates_schema
 
-from schemas.base import Abbreviation, IsoDate, List, Msg, Nested, StrictInt, StrictSchema, Text
+from schemas import clock
+from schemas.base import (
+    Abbreviation,
+    IsoDate,
+    List,
+    Msg,
+    Nested,
+    StrictInt,
+    StrictSchema,
+    Text,
+    date_order_error,
+)
 
 SIGN_PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
 BREAK_HINT = (" Muốn tự chọn chỗ xuống dòng khi in thì nhấn Enter (ký tự \\n) giữa hai dòng;"
@@ -38,11 +50,11 @@ class HeaderLines(Text):
 class IssuerSchema(StrictSchema):
     """Ô 2: the issuing agency and its direct parent."""
 
-    parent = HeaderLines(load_default=None, allow_none=True, max_length=120,
+    parent = HeaderLines(load_default=None, allow_none=True, max_length=120, name_field=True,
                          metadata={"title": "Cơ quan chủ quản trực tiếp",
                                    "description": "Để trống nếu không có. Ví dụ: "
                                                   "ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ." + BREAK_HINT})
-    name = HeaderLines(required=True, max_length=120,
+    name = HeaderLines(required=True, max_length=120, name_field=True,
                        metadata={"title": "Tên cơ quan ban hành",
                                  "description": "Ví dụ: SỞ THÔNG TIN VÀ TRUYỀN THÔNG. In hoa khi"
                                                 " in." + BREAK_HINT})
@@ -65,10 +77,12 @@ class SignerSchema(StrictSchema):
                                             "TL.": "TL. — thừa lệnh",
                                             "TUQ.": "TUQ. — thừa ủy quyền"}})
     on_behalf_of = HeaderLines(load_default=None, allow_none=True, max_length=120,
+                               name_field=True,
                                metadata={"title": "Ký thay/thay mặt cho",
                                          "description": "Ví dụ: GIÁM ĐỐC (sau KT.), "
                                                         "ỦY BAN NHÂN DÂN (sau TM.)." + BREAK_HINT})
     deputy_for = HeaderLines(load_default=None, allow_none=True, max_length=120,
+                             name_field=True,
                              metadata={"title": "Cấp phó ký thay (KT.) cho",
                                        "description": "Chỉ khi cấp phó ký thay người đứng đầu, "
                                                       "thay mặt tập thể (TM.). Ví dụ: CHỦ TỊCH → "
@@ -77,7 +91,7 @@ class SignerSchema(StrictSchema):
     position = HeaderLines(required=True, max_length=120,
                            metadata={"title": "Chức vụ người ký",
                                      "description": "Ví dụ: PHÓ GIÁM ĐỐC." + BREAK_HINT})
-    name = Text(required=True, max_length=80,
+    name = Text(required=True, max_length=80, name_field=True,
                 metadata={"title": "Họ và tên người ký",
                           "description": "Không ghi học hàm, học vị trước tên."})
 
@@ -126,7 +140,7 @@ class AdministrativeDocumentSchema(StrictSchema):
     symbol_suffix = Abbreviation(load_default=None, allow_none=True, metadata={
         "title": "Đơn vị soạn thảo trong ký hiệu (nếu có)",
         "description": "Ví dụ TĐKT → QĐ-UBND-TĐKT"})
-    place = Text(required=True, max_length=60,
+    place = Text(required=True, max_length=60, name_field=True,
                  metadata={"title": "Địa danh", "description": "Ví dụ: Hà Nội, Quảng Trị"})
     date = IsoDate(load_default=None, allow_none=True,
                    metadata={"title": "Ngày ban hành",
@@ -147,8 +161,12 @@ class AdministrativeDocumentSchema(StrictSchema):
                              "description": "Ví dụ: VT, TĐKT → dòng “- Lưu: VT, TĐKT.”",
                              "order": 102})
 
+    #: Fields whose texts cite earlier documents, and whether every date in them is the date
+    #: of something cited (True: legal bases, the proposal) or only a date right after a
+    #: document number (False: ``Thực hiện Kế hoạch số 210/KH-UBND ngày …``, not deadlines).
+    CITING_FIELDS: ClassVar[dict[str, bool]] = {}
     # The texts that end a document: the end mark ./. is added to them (never doubled).
-    END_FIELDS: tuple[tuple[str, ...], ...] = (("closing",), ("articles", "execution"))
+    END_FIELDS: ClassVar[tuple[tuple[str, ...], ...]] = (("closing",), ("articles", "execution"))
 
     @validates_schema
     def _end_mark_only_at_the_end(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -175,6 +193,45 @@ class AdministrativeDocumentSchema(StrictSchema):
         if data.get("date") is not None and data.get("year") not in (None, data["date"].year):
             raise ValidationError({"year": [Msg(
                 "inconsistent", "Năm ban hành khác với năm của ngày ban hành.")]})
+        if data.get("date") is None and data["year"] > clock.latest().year:
+            raise ValidationError({"year": [Msg(
+                "too_far_ahead", f"Năm {data['year']} quá xa trong tương lai: chỉ nhận đến năm "
+                                 f"{clock.latest().year}.")]})
+
+    @validates_schema
+    def _cited_before(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """A document cited (legal basis, proposal, plan carried out) is dated no later than
+        this one; the pointer is the citing text's."""
+        issued: dt.date | int | None = data.get("date") or data.get("year")
+        if issued is None:
+            return
+        errors: dict[str, Any] = {}
+        for name, every_date in self.CITING_FIELDS.items():
+            value = data.get(name)
+            texts = value if isinstance(value, list) else [value]
+            for index, text in enumerate(texts):
+                late = _first_later(text, issued, citations_only=not every_date)
+                if late is None:
+                    continue
+                message = [date_order_error(late, "Văn bản được dẫn", issued,
+                                            "ngày ban hành văn bản này")]
+                if isinstance(value, list):
+                    errors.setdefault(name, {})[index] = message
+                else:
+                    errors[name] = message
+        if errors:
+            raise ValidationError(errors)
+
+
+def _first_later(text: Any, issued: dt.date | int, *, citations_only: bool) -> dt.date | None:
+    from service.vn.dates import dates_in_text
+
+    if not isinstance(text, str):
+        return None
+    for day in dates_in_text(text, citations_only=citations_only):
+        if (day > issued) if isinstance(issued, dt.date) else (day.year > issued):
+            return day
+    return None
 
 
 def _texts(value: Any, path: tuple[Any, ...] = ()):

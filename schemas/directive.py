@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, validates_schema
 
@@ -29,6 +29,8 @@ class MovementSchema(StrictSchema):
 class DirectiveSchema(AdministrativeDocumentSchema):
     """A directive: preamble, the launch and theme, numbered tasks (in sections or one flat
     list), closing."""
+
+    CITING_FIELDS: ClassVar[dict[str, bool]] = {"preamble": False}
 
     preamble = List(Text(max_length=6000), required=True, min_items=1, max_items=20,
                     metadata={"title": "Phần mở đầu",

@@ -82,6 +82,10 @@ SETTINGS: tuple[Setting, ...] = (
             lambda v: v >= 0, "must be 0 or more"),
     Setting("RATE_LIMIT_BURST", 60, int, "Requests a client may send at once before the rate "
             "applies.", _positive, "must be positive"),
+    Setting("MAX_DATE_AHEAD_DAYS", 365, int,
+            "Latest date a document may carry, in days after today (signing, decision, "
+            "reward dates; a year given alone may not lie beyond it); later dates get 422 "
+            "`too_far_ahead`.", lambda v: 0 <= v <= 3660, "must be 0-3660"),
     # Who may do what (service/auth).
     Setting("AUTH_ENABLED", True, _bool,
             "Require an API key (`Authorization: Bearer …`) or a signed-in user for documents, "

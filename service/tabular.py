@@ -505,6 +505,29 @@ def read_table(raw: bytes, filename: str, doc_schema: type[Schema], *,
                    "Chỉ nhận tệp .xlsx, .csv hoặc .json.")
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def safe_cell(sheet: Any, row: int, column: int, value: Any) -> Any:
+    """Write ``value`` to a cell; every cell the service writes goes through here. A string is
+    always a string cell: one that starts like a formula (OWASP CSV injection: =, +, -, @,
+    tab, CR) is kept as typed but marked with Excel's quote prefix, so no spreadsheet program
+    evaluates it, now or when a clerk edits the cell."""
+    cell = sheet.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would store "=…" as a formula
+        if value.startswith(FORMULA_TRIGGERS):
+            cell.quotePrefix = True
+    return cell
+
+
+def _append(sheet: Any, values: list[Any]) -> None:
+    row = sheet.max_row + 1 if sheet.max_row > 1 or sheet.cell(1, 1).value is not None else 1
+    for column, value in enumerate(values, start=1):
+        safe_cell(sheet, row, column, value)
+
+
 def xlsx_template(doc_type, columns: Iterable[str] | None = None) -> bytes:
     """A blank XLSX for a document type: one header per column (the field titles), a sheet
     that explains each column, text-formatted cells so Excel keeps leading zeros."""
@@ -517,10 +540,10 @@ def xlsx_template(doc_type, columns: Iterable[str] | None = None) -> bytes:
     sheet = workbook.active
     sheet.title = "Danh sách"
     guide = workbook.create_sheet("Hướng dẫn")
-    guide.append(["Cột", "Trường", "Bắt buộc", "Giải thích"])
+    _append(guide, ["Cột", "Trường", "Bắt buộc", "Giải thích"])
     for index, path in enumerate(wanted, start=1):
         column = by_path[path]
-        cell = sheet.cell(row=1, column=index, value=column.title)
+        cell = safe_cell(sheet, 1, index, column.title)
         cell.font = Font(bold=True)
         letter = column_letter(index - 1)
         sheet.column_dimensions[letter].width = max(14, min(45, len(column.title) + 6))
@@ -531,8 +554,8 @@ def xlsx_template(doc_type, columns: Iterable[str] | None = None) -> bytes:
         choices = column.field.metadata.get("enum")
         if choices:
             description += f" Giá trị: {', '.join(choices)}."
-        guide.append([column.title, path, "có" if column.field.required else "",
-                      description.strip()])
+        _append(guide, [column.title, path, "có" if column.field.required else "",
+                        description.strip()])
     sheet.freeze_panes = "A2"
     for cell in guide[1]:
         cell.font = Font(bold=True)

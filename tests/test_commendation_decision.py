@@ -398,8 +398,10 @@ def test_computed_rewards_match_the_table_derived_from_the_configuration():
         person("Phạm Thị Cúc", "none", award="bang_khen_bo_tinh"),
     ]
     doc = shipped_doc()
+    bases = load_sample("commendation_decision")["legal_bases"][:3]  # the 4th: a 2026-11 meeting
     for day in ("2026-06-30", "2026-07-01", "2025-12-31"):
-        payload = sample(date=day, entries=entries, attachment={"award_column": "show"})
+        payload = sample(date=day, entries=entries, attachment={"award_column": "show"},
+                         legal_bases=bases)
         table = row_texts(list_table(open_docx(render(payload, Format.DOCX).content)))
         on = dt.date.fromisoformat(day)
         expected = [

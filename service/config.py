@@ -125,6 +125,9 @@ SETTINGS: tuple[Setting, ...] = (
             "retries.", lambda v: 1 <= v <= 10_000, "must be 1-10000"),
     Setting("MAX_BATCH_ITEMS", 50_000, int, "Most items in one batch (more: 413).", _positive,
             "must be positive"),
+    Setting("UPLOAD_READ_TIMEOUT_S", 20.0, float,
+            "Longest reading one uploaded CSV/XLSX list may take (more: 413 `upload_too_slow`).",
+            _positive, "must be positive"),
     Setting("MAX_CHUNK_ATTEMPTS", 3, int,
             "Times a chunk may be started; a chunk that keeps killing its worker then fails "
             "its job with a clear error.", lambda v: 1 <= v <= 20, "must be 1-20"),

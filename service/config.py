@@ -76,6 +76,13 @@ SETTINGS: tuple[Setting, ...] = (
             "must be positive"),
     Setting("RENDER_TIMEOUT_S", 120, int, "gunicorn worker timeout; longer than the worst render.",
             _positive, "must be positive"),
+    Setting("REQUEST_HEADER_TIMEOUT_S", 10.0, float,
+            "Time a client has to send a request's headers (from connecting, or from the first "
+            "byte of its next request); later: 408 and the connection is closed.", _positive,
+            "must be positive"),
+    Setting("REQUEST_BODY_TIMEOUT_S", 120.0, float,
+            "Time a client has to send a request's body once its headers arrived; later: 408.",
+            _positive, "must be positive"),
     Setting("RATE_LIMIT_PER_MINUTE", 600, int,
             "API requests per client per minute (per process); 0 turns the limit off; "
             "above it 429.",

@@ -83,6 +83,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REQUEST_BODY_TIMEOUT_S", 120.0, float,
             "Time a client has to send a request's body once its headers arrived; later: 408.",
             _positive, "must be positive"),
+    Setting("SINGLE_RENDER_TIMEOUT_S", 30.0, float,
+            "Longest a single-document request waits for the process's PDF renderer (busy "
+            "with other documents); longer: 503 `render_timeout` with Retry-After.", _positive,
+            "must be positive"),
     Setting("RATE_LIMIT_PER_MINUTE", 600, int,
             "API requests per client per minute (per process); 0 turns the limit off; "
             "above it 429.",

@@ -81,6 +81,18 @@ def validation_problem(errors: list[FieldError], detail: str | None = None) -> P
     )
 
 
+class RenderBusy(Exception):
+    """The process's renderer stayed busy longer than a request may wait for it."""
+
+
+def render_busy_problem(waited_s: float) -> Problem:
+    problem = Problem(503, "render_timeout", "Máy in văn bản đang bận",
+                      f"Không bắt đầu tạo được văn bản trong {waited_s:g} giây vì bộ tạo PDF "
+                      "đang bận với văn bản khác; vui lòng thử lại sau ít phút.")
+    problem.headers["Retry-After"] = str(max(1, round(waited_s)))
+    return problem
+
+
 class RenderError(Exception):
     """A template failed to render: a bug of ours, logged in full, shown as a safe 500."""
 

@@ -139,6 +139,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UPLOAD_READ_TIMEOUT_S", 20.0, float,
             "Longest reading one uploaded CSV/XLSX list may take (more: 413 `upload_too_slow`).",
             _positive, "must be positive"),
+    Setting("DISK_RESERVE_BYTES", 256 * 1024 * 1024, int,
+            "Free space kept on the data disk: a batch whose files (estimated at 64 KiB an "
+            "item) would leave less is refused with 507 `disk_full`.", lambda v: v >= 0,
+            "must be 0 or more"),
     Setting("MAX_CHUNK_ATTEMPTS", 3, int,
             "Times a chunk may be started; a chunk that keeps killing its worker then fails "
             "its job with a clear error.", lambda v: 1 <= v <= 20, "must be 1-20"),

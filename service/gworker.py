@@ -12,16 +12,19 @@ and only then does a thread parse and answer it, from memory. A slow client hold
 and its bytes, never a thread. A request whose headers are not complete
 ``REQUEST_HEADER_TIMEOUT_S`` after the connection opened (or after the first byte of a kept-
 alive connection's next request), or whose body is not complete ``REQUEST_BODY_TIMEOUT_S``
-after its headers, gets 408 ``request_timeout`` (problem+json) and is closed. Bodies larger
-than ``MAX_REQUEST_BYTES`` are handed over as soon as their headers are read: the app answers
-413 without reading them.
+after its headers, gets 408 ``request_timeout`` (problem+json) and is closed; a body larger
+than ``MAX_REQUEST_BYTES`` (announced, or received so far) gets 413 ``payload_too_large`` at
+once. Both are answered from the event loop, which then reads and drops what the client still
+sends for ``LINGER_S`` before closing (so the answer is not lost to a reset).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import time
+import uuid
 from functools import partial
 from selectors import EVENT_READ
 
@@ -30,6 +33,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 HEAD_LIMIT = 1024 * 1024  # past gunicorn's own header limits: its parser refuses the rest
 RECV_BYTES = 256 * 1024
+LINGER_S = 2.0            # after refusing a request, read and drop what the client still sends
 
 
 class PendingRequest:
@@ -68,17 +72,21 @@ class PendingRequest:
                 self.wants_continue = True
         return True
 
+    def too_large(self) -> bool:
+        """The body is (or is announced) larger than any route accepts."""
+        if self.body_start is None:
+            return False
+        received = len(self.buf) - self.body_start
+        return received > self.max_body or (self.length or 0) > self.max_body
+
     def complete(self, body_timeout: float) -> bool:
-        """Whether the request can go to a thread now: whole, or hopeless (an oversized or
-        malformed head or body, which gunicorn's parser or the app refuse from memory)."""
+        """Whether the request can go to a thread now: whole, or hopeless (a malformed or
+        oversized head, which gunicorn's parser refuses from memory)."""
         if not self.headers_done(body_timeout):
             return len(self.buf) > HEAD_LIMIT
-        received = len(self.buf) - self.body_start
-        if received > self.max_body:
-            return True
         if self.chunked:
             return self._chunks_done()
-        return self.length is None or self.length > self.max_body or received >= self.length
+        return self.length is None or len(self.buf) - self.body_start >= self.length
 
     def _chunks_done(self) -> bool:
         while True:
@@ -98,15 +106,30 @@ class PendingRequest:
             self.cursor = following
 
 
+def problem_bytes(problem) -> bytes:
+    """A whole HTTP/1.1 response carrying ``problem`` in the service's one error shape."""
+    request_id = uuid.uuid4().hex
+    body = json.dumps({**problem.as_dict(), "request_id": request_id},
+                      ensure_ascii=False).encode()
+    reason = {408: b"Request Timeout", 413: b"Content Too Large"}.get(problem.status, b"Error")
+    return (b"HTTP/1.1 %d %s\r\nContent-Type: application/problem+json\r\n"
+            b"X-Request-ID: %s\r\nConnection: close\r\nContent-Length: %d\r\n\r\n"
+            % (problem.status, reason, request_id.encode(), len(body))) + body
+
+
 def timeout_response() -> bytes:
     from service.errors import Problem
 
-    problem = Problem(408, "request_timeout", "Yêu cầu gửi quá chậm",
-                      "Máy chủ không nhận đủ yêu cầu trong thời gian cho phép; kết nối đã đóng. "
-                      "Hãy gửi lại.")
-    body = json.dumps(problem.as_dict(), ensure_ascii=False).encode()
-    return (b"HTTP/1.1 408 Request Timeout\r\nContent-Type: application/problem+json\r\n"
-            b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body)) + body
+    return problem_bytes(Problem(
+        408, "request_timeout", "Yêu cầu gửi quá chậm",
+        "Máy chủ không nhận đủ yêu cầu trong thời gian cho phép; kết nối đã đóng. Hãy gửi lại."))
+
+
+def too_large_response(limit: int) -> bytes:
+    from service.errors import Problem
+
+    return problem_bytes(Problem(413, "payload_too_large", "Dữ liệu gửi lên quá lớn",
+                                 f"Kích thước yêu cầu vượt giới hạn {limit} byte."))
 
 
 class BufferingWorker(ThreadWorker):
@@ -119,7 +142,8 @@ class BufferingWorker(ThreadWorker):
         self.header_timeout = float(settings["REQUEST_HEADER_TIMEOUT_S"])
         self.body_timeout = float(settings["REQUEST_BODY_TIMEOUT_S"])
         self.max_body = int(settings["MAX_REQUEST_BYTES"])
-        self.filling: dict = {}  # connection → PendingRequest
+        self.filling: dict = {}    # connection → PendingRequest
+        self.lingering: dict = {}  # connection → when to close it
         super().init_process()
 
     def enqueue_req(self, conn) -> None:
@@ -129,12 +153,10 @@ class BufferingWorker(ThreadWorker):
             return
         held = conn.parser.unreader.take_buffered() if conn.parser is not None else b""
         pending = PendingRequest(held, time.monotonic() + self.header_timeout, self.max_body)
-        if pending.complete(self.body_timeout):
-            self._hand_over(conn, pending)
-            return
         conn.sock.setblocking(False)
         self.filling[conn] = pending
         self.poller.register(conn.sock, EVENT_READ, partial(self._on_readable, conn))
+        self._progress(conn, pending, had_head=False)
 
     def _on_readable(self, conn, _sock) -> None:
         pending = self.filling[conn]
@@ -149,10 +171,16 @@ class BufferingWorker(ThreadWorker):
             return
         had_head = pending.body_start is not None
         pending.feed(data)
-        if pending.complete(self.body_timeout):
+        self._progress(conn, pending, had_head)
+
+    def _progress(self, conn, pending: PendingRequest, had_head: bool) -> None:
+        """Hand the request over once whole; refuse it once too large."""
+        if pending.complete(self.body_timeout) and not pending.too_large():
             self.poller.unregister(conn.sock)
             del self.filling[conn]
             self._hand_over(conn, pending)
+        elif pending.too_large():
+            self._refuse(conn, too_large_response(self.max_body))
         elif pending.wants_continue and not had_head and pending.body_start is not None:
             self._send_quietly(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
 
@@ -164,14 +192,33 @@ class BufferingWorker(ThreadWorker):
         conn.buffered = True
         self.enqueue_req(conn)
 
-    def _drop(self, conn, answer: bytes = b"") -> None:
+    def _drop(self, conn) -> None:
         self.filling.pop(conn, None)
+        self.lingering.pop(conn, None)
         with contextlib.suppress(KeyError, ValueError, OSError):
             self.poller.unregister(conn.sock)
-        if answer:
-            self._send_quietly(conn, answer)
         self.nr_conns -= 1
         conn.close()
+
+    def _refuse(self, conn, answer: bytes) -> None:
+        """Answer from here, then linger: what the client still sends is read and dropped
+        for LINGER_S, so closing does not reset the connection before it reads the answer."""
+        self.filling.pop(conn, None)
+        self._send_quietly(conn, answer)
+        with contextlib.suppress(OSError):
+            conn.sock.shutdown(socket.SHUT_WR)
+        self.lingering[conn] = time.monotonic() + LINGER_S
+        self.poller.modify(conn.sock, EVENT_READ, partial(self._on_lingering, conn))
+
+    def _on_lingering(self, conn, _sock) -> None:
+        try:
+            data = conn.sock.recv(RECV_BYTES)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(conn)
 
     @staticmethod
     def _send_quietly(conn, data: bytes) -> None:
@@ -183,6 +230,9 @@ class BufferingWorker(ThreadWorker):
         now = time.monotonic()
         for conn, pending in list(self.filling.items()):
             if pending.deadline < now:
-                self._drop(conn, timeout_response())
+                self._refuse(conn, timeout_response())
             elif not self.alive and not pending.buf:  # stopping: nothing was asked yet
+                self._drop(conn)
+        for conn, deadline in list(self.lingering.items()):
+            if deadline < now:
                 self._drop(conn)

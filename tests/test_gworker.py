@@ -17,16 +17,27 @@ def pending(data: bytes, max_body: int = 1000) -> PendingRequest:
     (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", True),
     (b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nabcd", False),
     (b"POST / HTTP/1.1\r\ncontent-length: 5\r\n\r\nabcde", True),
-    (b"POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n", True),  # over the limit: the app says 413
     (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", False),
     (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n", False),
     (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", True),
     (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: 1\r\n\r\n", True),
     (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", True),  # gunicorn refuses
-], ids=["head-cut", "no-body", "length-short", "length-whole", "length-over-limit",
-        "chunk-short", "last-chunk-cut", "chunked-whole", "trailers", "bad-chunk-size"])
+], ids=["head-cut", "no-body", "length-short", "length-whole", "chunk-short",
+        "last-chunk-cut", "chunked-whole", "trailers", "bad-chunk-size"])
 def test_whole_requests(data, whole):
     assert pending(data).complete(60) is whole
+
+
+@pytest.mark.parametrize(("data", "too_large"), [
+    (b"POST / HTTP/1.1\r\nContent-Length: 1001\r\n", False),  # not known until the head ends
+    (b"POST / HTTP/1.1\r\nContent-Length: 1001\r\n\r\n", True),
+    (b"POST / HTTP/1.1\r\nContent-Length: 1000\r\n\r\n" + b"x" * 1000, False),
+    (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3e9\r\n" + b"x" * 1001, True),
+], ids=["head-cut", "announced", "at-the-limit", "chunked-past-the-limit"])
+def test_bodies_past_the_limit(data, too_large):
+    request = pending(data)
+    request.complete(60)
+    assert request.too_large() is too_large
 
 
 def test_arriving_in_pieces():
@@ -53,3 +64,4 @@ def test_the_timeout_answer_is_a_problem():
     problem = json.loads(body)
     assert (problem["status"], problem["code"]) == (408, "request_timeout")
     assert b"Content-Length: %d" % len(body) in head
+    assert b"X-Request-ID: " + problem["request_id"].encode() in head

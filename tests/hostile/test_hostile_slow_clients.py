@@ -126,6 +126,30 @@ def test_a_timed_out_request_gets_the_problem_shape(tmp_path):
         assert b"application/problem+json" in head
         problem = json.loads(body)
         assert problem["code"] == "request_timeout" and problem["status"] == 408
+        assert problem["request_id"]
+    finally:
+        service.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_a_body_past_the_limit_is_refused_without_waiting_for_it(tmp_path):
+    import json
+
+    service = ServiceProcess(tmp_path / "data", {"THIDUA_MAX_REQUEST_BYTES": "100000"}).start()
+    try:
+        with socket.create_connection(("127.0.0.1", service.port), timeout=10) as sock:
+            sock.sendall(b"POST /api/v1/batches HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: 500000\r\n\r\n{")
+            started = time.monotonic()
+            received = b""
+            while chunk := sock.recv(65536):
+                received += chunk
+            assert time.monotonic() - started < 5
+        head, _, body = received.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 413"), head
+        problem = json.loads(body)
+        assert problem["code"] == "payload_too_large" and "100000" in problem["detail"]
     finally:
         service.stop()
 

@@ -136,7 +136,7 @@ SETTINGS: tuple[Setting, ...] = (
             "retries.", lambda v: 1 <= v <= 10_000, "must be 1-10000"),
     Setting("MAX_BATCH_ITEMS", 50_000, int, "Most items in one batch (more: 413).", _positive,
             "must be positive"),
-    Setting("UPLOAD_READ_TIMEOUT_S", 20.0, float,
+    Setting("UPLOAD_READ_TIMEOUT_S", 60.0, float,
             "Longest reading one uploaded CSV/XLSX list may take (more: 413 `upload_too_slow`).",
             _positive, "must be positive"),
     Setting("DISK_RESERVE_BYTES", 256 * 1024 * 1024, int,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import itertools
 import re
@@ -38,7 +39,7 @@ MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_ZIP_ENTRIES = 2000
 MAX_SHEET_CELLS = 2_000_000    # cells (filled or only styled) read from one XLSX sheet
 BLANK_ROWS_END = 1000          # this many blank rows in a row end the list: the rest is not read
-READ_BUDGET_S = 20.0           # seconds reading one upload may take (THIDUA_UPLOAD_READ_TIMEOUT_S)
+READ_BUDGET_S = 60.0           # seconds reading one upload may take (THIDUA_UPLOAD_READ_TIMEOUT_S)
 HEADER_SEARCH_ROWS = 15
 IGNORED_HEADERS = {fold(h) for h in ("STT", "TT", "Số TT", "Số thứ tự", "Ghi chú")}
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -375,6 +376,14 @@ def _ref(ref: str) -> tuple[int, int]:
     return int(match.group(2)), col
 
 
+@functools.lru_cache(maxsize=1024)
+def _column_number(letters: str) -> int:
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return col
+
+
 class Budget:
     """The time one upload may take to read; past it, 413 (checked once a row)."""
 
@@ -421,7 +430,7 @@ class _FactsReader:
                           f"Trang tính có hơn {MAX_SHEET_CELLS} ô; hãy xóa các ô, hàng và cột "
                           "thừa (kể cả ô chỉ có định dạng) rồi tải lại.")
         ref = element.get("r")
-        self.column = _ref(ref)[1] if ref else self.column + 1
+        self.column = _column_number(ref.rstrip("0123456789")) if ref else self.column + 1
         cached = element.find(f"{_MAIN}v")
         if element.find(f"{_MAIN}f") is not None and (cached is None or not cached.text):
             self.facts.uncalculated.append((self.number, self.column))

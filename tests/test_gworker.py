@@ -65,3 +65,24 @@ def test_the_timeout_answer_is_a_problem():
     assert (problem["status"], problem["code"]) == (408, "request_timeout")
     assert b"Content-Length: %d" % len(body) in head
     assert b"X-Request-ID: " + problem["request_id"].encode() in head
+
+
+def test_a_buffered_body_is_read_back_in_pieces_without_copying_it_whole():
+    from gunicorn.config import Config
+    from gunicorn.http import get_parser
+
+    from service.gworker import ReplaySocket
+
+    class Closed:
+        def recv(self, size):
+            return b""
+
+    body = bytes(range(256)) * 40_000  # 10 MB
+    replay = ReplaySocket(Closed())
+    replay.feed(b"POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    request = next(get_parser(Config(), replay, ("127.0.0.1", 1)))
+    pieces = []
+    while piece := request.body.read(65536):
+        pieces.append(piece)
+        assert len(request.body.reader.unreader.buf.getvalue()) <= 2 * 1024 * 1024
+    assert b"".join(pieces) == body

@@ -21,6 +21,7 @@ sends for ``LINGER_S`` before closing (so the answer is not lost to a reset).
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import socket
 import time
@@ -118,6 +119,10 @@ class ReplaySocket:
     def feed(self, data: bytes) -> None:
         self.pending = memoryview(self.pending.tobytes() + data if self.pending else data)
 
+    def take(self) -> bytes:
+        rest, self.pending = self.pending.tobytes(), memoryview(b"")
+        return rest
+
     def recv(self, size: int) -> bytes:
         if self.pending:
             piece, self.pending = self.pending[:size].tobytes(), self.pending[size:]
@@ -210,10 +215,24 @@ class BufferingWorker(ThreadWorker):
         if conn.parser is None:
             conn.replay = ReplaySocket(conn.sock)
             conn.parser = http.get_parser(self.cfg, conn.replay, conn.client)
-        conn.replay.feed(bytes(pending.buf))
+        if getattr(conn, "replay", None) is None:  # a parser gunicorn made: as it reads
+            conn.parser.unreader.unread(bytes(pending.buf))
+        else:
+            conn.replay.feed(bytes(pending.buf))
         conn.data_ready = True
         conn.buffered = True
         self.enqueue_req(conn)
+
+    def finish_request(self, conn, fs) -> None:
+        """Bytes received past the request just answered (a pipelined request) wait in the
+        replay socket, where gunicorn does not look: move them where it does, so the next
+        request is read now instead of waiting for the socket to become readable."""
+        replay = getattr(conn, "replay", None)
+        if replay is not None and replay.pending and conn.parser is not None:
+            buf = conn.parser.unreader.buf
+            buf.seek(0, io.SEEK_END)
+            buf.write(replay.take())
+        super().finish_request(conn, fs)
 
     def _drop(self, conn) -> None:
         self.filling.pop(conn, None)

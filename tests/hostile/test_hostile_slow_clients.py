@@ -187,3 +187,19 @@ def test_bodies_of_every_framing_still_reach_the_app(service):
     assert _exchange(service.port, expect)[-1] == b"HTTP/1.1 200 OK"
     pipelined = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + length
     assert _exchange(service.port, pipelined, 2) == [b"HTTP/1.1 200 OK"] * 2
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_a_request_pipelined_behind_a_large_body_is_answered(service):
+    from tests.conftest import SAMPLES
+
+    body = (SAMPLES / "certificate.json").read_bytes().rstrip() + b" " * 200_000
+    auth = f"Authorization: Bearer {service.token}\r\n".encode()
+    first = (b"POST /api/v1/documents/certificate.docx HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth
+             + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    second = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    started = time.monotonic()
+    statuses = _exchange(service.port, first + second, 2)
+    assert statuses == [b"HTTP/1.1 200 OK"] * 2
+    assert time.monotonic() - started < 10

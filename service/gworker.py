@@ -35,6 +35,7 @@ from gunicorn.workers.gthread import ThreadWorker
 HEAD_LIMIT = 1024 * 1024  # past gunicorn's own header limits: its parser refuses the rest
 RECV_BYTES = 256 * 1024
 LINGER_S = 2.0            # after refusing a request, read and drop what the client still sends
+BUFFERED_REQUESTS = 8     # bytes held for unfinished requests: at most this many largest bodies
 
 
 class PendingRequest:
@@ -138,10 +139,12 @@ def problem_bytes(problem) -> bytes:
     request_id = uuid.uuid4().hex
     body = json.dumps({**problem.as_dict(), "request_id": request_id},
                       ensure_ascii=False).encode()
-    reason = {408: b"Request Timeout", 413: b"Content Too Large"}.get(problem.status, b"Error")
+    reason = {408: b"Request Timeout", 413: b"Content Too Large",
+              503: b"Service Unavailable"}.get(problem.status, b"Error")
+    extra = b"".join(b"%s: %s\r\n" % (k.encode(), v.encode()) for k, v in problem.headers.items())
     return (b"HTTP/1.1 %d %s\r\nContent-Type: application/problem+json\r\n"
-            b"X-Request-ID: %s\r\nConnection: close\r\nContent-Length: %d\r\n\r\n"
-            % (problem.status, reason, request_id.encode(), len(body))) + body
+            b"X-Request-ID: %s\r\n%sConnection: close\r\nContent-Length: %d\r\n\r\n"
+            % (problem.status, reason, request_id.encode(), extra, len(body))) + body
 
 
 def timeout_response() -> bytes:
@@ -150,6 +153,16 @@ def timeout_response() -> bytes:
     return problem_bytes(Problem(
         408, "request_timeout", "Yêu cầu gửi quá chậm",
         "Máy chủ không nhận đủ yêu cầu trong thời gian cho phép; kết nối đã đóng. Hãy gửi lại."))
+
+
+def busy_response() -> bytes:
+    from service.errors import Problem
+
+    problem = Problem(503, "server_busy", "Máy chủ đang nhận quá nhiều dữ liệu",
+                      "Máy chủ đang giữ quá nhiều yêu cầu chưa gửi xong; vui lòng gửi lại sau "
+                      "ít giây.")
+    problem.headers["Retry-After"] = "5"
+    return problem_bytes(problem)
 
 
 def too_large_response(limit: int) -> bytes:
@@ -171,6 +184,7 @@ class BufferingWorker(ThreadWorker):
         self.max_body = int(settings["MAX_REQUEST_BYTES"])
         self.filling: dict = {}    # connection → PendingRequest
         self.lingering: dict = {}  # connection → when to close it
+        self.held = 0              # bytes held for the requests being read
         super().init_process()
 
     def enqueue_req(self, conn) -> None:
@@ -178,10 +192,11 @@ class BufferingWorker(ThreadWorker):
             conn.buffered = False
             super().enqueue_req(conn)
             return
-        held = conn.parser.unreader.take_buffered() if conn.parser is not None else b""
-        pending = PendingRequest(held, time.monotonic() + self.header_timeout, self.max_body)
+        early = conn.parser.unreader.take_buffered() if conn.parser is not None else b""
+        pending = PendingRequest(early, time.monotonic() + self.header_timeout, self.max_body)
         conn.sock.setblocking(False)
         self.filling[conn] = pending
+        self.held += len(early)
         self.poller.register(conn.sock, EVENT_READ, partial(self._on_readable, conn))
         self._progress(conn, pending, had_head=False)
 
@@ -198,13 +213,17 @@ class BufferingWorker(ThreadWorker):
             return
         had_head = pending.body_start is not None
         pending.feed(data)
+        self.held += len(data)
+        if self.held > BUFFERED_REQUESTS * self.max_body:
+            self._refuse(conn, busy_response())
+            return
         self._progress(conn, pending, had_head)
 
     def _progress(self, conn, pending: PendingRequest, had_head: bool) -> None:
         """Hand the request over once whole; refuse it once too large."""
         if pending.complete(self.body_timeout) and not pending.too_large():
             self.poller.unregister(conn.sock)
-            del self.filling[conn]
+            self._release(conn)
             self._hand_over(conn, pending)
         elif pending.too_large():
             self._refuse(conn, too_large_response(self.max_body))
@@ -234,8 +253,13 @@ class BufferingWorker(ThreadWorker):
             buf.write(replay.take())
         super().finish_request(conn, fs)
 
+    def _release(self, conn) -> None:
+        pending = self.filling.pop(conn, None)
+        if pending is not None:
+            self.held -= len(pending.buf)
+
     def _drop(self, conn) -> None:
-        self.filling.pop(conn, None)
+        self._release(conn)
         self.lingering.pop(conn, None)
         with contextlib.suppress(KeyError, ValueError, OSError):
             self.poller.unregister(conn.sock)
@@ -245,7 +269,7 @@ class BufferingWorker(ThreadWorker):
     def _refuse(self, conn, answer: bytes) -> None:
         """Answer from here, then linger: what the client still sends is read and dropped
         for LINGER_S, so closing does not reset the connection before it reads the answer."""
-        self.filling.pop(conn, None)
+        self._release(conn)
         self._send_quietly(conn, answer)
         with contextlib.suppress(OSError):
             conn.sock.shutdown(socket.SHUT_WR)

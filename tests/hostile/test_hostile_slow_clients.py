@@ -203,3 +203,39 @@ def test_a_request_pipelined_behind_a_large_body_is_answered(service):
     statuses = _exchange(service.port, first + second, 2)
     assert statuses == [b"HTTP/1.1 200 OK"] * 2
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_memory_held_for_unfinished_bodies_is_bounded(tmp_path):
+    """Bodies are held in memory until whole: past eight of the largest allowed, a client
+    still sending gets 503 server_busy instead of the service growing without end."""
+    from service.gworker import BUFFERED_REQUESTS
+
+    limit = 100_000
+    service = ServiceProcess(tmp_path / "data", {"THIDUA_MAX_REQUEST_BYTES": str(limit)}).start()
+    sockets = []
+    try:
+        head = (b"POST /api/v1/batches HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % limit)
+        for _ in range(BUFFERED_REQUESTS + 3):
+            sock = socket.create_connection(("127.0.0.1", service.port), timeout=10)
+            sock.sendall(head + b" " * (limit - 10))  # all but the last bytes
+            sockets.append(sock)
+        time.sleep(1)
+        answers = []
+        for sock in sockets:
+            sock.settimeout(0.5)
+            try:
+                answers.append(sock.recv(65536).split(b"\r\n", 1)[0])
+            except TimeoutError:
+                answers.append(b"")  # still waiting for its body, as it should
+        busy = [a for a in answers if a.startswith(b"HTTP/1.1 503")]
+        assert 3 <= len(busy) <= 4, answers  # the heads count too: the eighth may not fit
+        assert answers.count(b"") == len(answers) - len(busy), answers
+        status, _, _ = http_json("GET", service.base + "/healthz", timeout=5)
+        assert status == 200
+    finally:
+        for sock in sockets:
+            sock.close()
+        service.stop()

@@ -368,20 +368,17 @@ class _SheetFacts:
     last_row: int | None = None                 # reading stops here (a long run of blank rows)
 
 
-def _ref(ref: str) -> tuple[int, int]:
-    match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-    col = 0
-    for ch in match.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(match.group(2)), col
-
-
 @functools.lru_cache(maxsize=1024)
 def _column_number(letters: str) -> int:
     col = 0
     for ch in letters:
         col = col * 26 + ord(ch) - 64
     return col
+
+
+def _ref(ref: str) -> tuple[int, int]:
+    match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+    return int(match.group(2)), _column_number(match.group(1))
 
 
 class Budget:

@@ -28,6 +28,7 @@ from schemas.base import (
     date_order_error,
 )
 from schemas.common import BREAK_HINT, HeaderLines, SignerSchema
+from schemas.images import raster_complexity_error, svg_complexity_error, svg_draws
 
 AWARDS = ("bang_khen", "giay_khen", "danh_hieu")
 RECIPIENT_KINDS = ("ca_nhan", "tap_the")
@@ -127,13 +128,27 @@ def _check_bitmap(raw: bytes, expected: str) -> None:
         with Image.open(io.BytesIO(raw)) as image:
             if image.format != expected:
                 raise ValidationError(bad)
-            if image.width * image.height > 16_000_000:
-                raise ValidationError(Msg("too_large", "Ảnh quá nhiều điểm ảnh (tối đa 16 MP)."))
-            image.load()  # decode every pixel: a truncated or forged file fails here
+            too_many = raster_complexity_error(image.width, image.height)
+            if too_many:
+                raise ValidationError(Msg("image_too_complex", too_many))
+            image.load()  # decode every pixel: a forged file fails here
+        _check_complete(raw, expected)
     except ValidationError:
         raise
     except Exception:
         raise ValidationError(bad) from None
+
+
+def _check_complete(raw: bytes, expected: str) -> None:
+    """A truncated file fails here: ``image.load()`` cannot tell once WeasyPrint is imported,
+    as it sets Pillow's ``LOAD_TRUNCATED_IMAGES`` for the whole process."""
+    from PIL import Image
+
+    if expected == "PNG":
+        with Image.open(io.BytesIO(raw)) as image:
+            image.verify()  # every chunk, with its checksum, up to the end
+    elif not raw.rstrip(b"\0").endswith(b"\xff\xd9"):  # a JPEG ends with its EOI marker
+        raise ValueError("truncated JPEG")
 
 
 def _check_svg(raw: bytes) -> None:
@@ -147,6 +162,9 @@ def _check_svg(raw: bytes) -> None:
         raise ValidationError(bad) from None
     if not root.tag.endswith("svg"):
         raise ValidationError(bad)
+    too_complex = svg_complexity_error(root)
+    if too_complex:
+        raise ValidationError(Msg("image_too_complex", too_complex))
     for element in root.iter():
         tag = str(element.tag).rsplit("}", 1)[-1].lower()
         if tag in _SVG_FORBIDDEN:
@@ -157,6 +175,9 @@ def _check_svg(raw: bytes) -> None:
             if local.startswith("on") or (local == "href" and not val.startswith("#")) \
                     or ("url(" in compact and "url(#" not in compact):
                 raise ValidationError(bad)
+    if not svg_draws(raw):
+        raise ValidationError(Msg("invalid_image", "Ảnh SVG không vẽ được (thuộc tính hoặc "
+                                  "đường vẽ sai cú pháp); hãy xuất lại ảnh hoặc dùng ảnh PNG."))
 
 
 class CertificateSchema(StrictSchema):

@@ -22,8 +22,9 @@ from schemas.base import (
 )
 
 SIGN_PREFIXES = ("TM.", "KT.", "Q.", "TL.", "TUQ.")
-BREAK_HINT = (" Muốn tự chọn chỗ xuống dòng khi in thì nhấn Enter (ký tự \\n) giữa hai dòng;"
-              " nếu không, dịch vụ tự ngắt giữa các từ, không tách từ hai tiếng.")
+# (In JSON the break is a newline, "\n": README says so; the clerk presses Enter.)
+BREAK_HINT = (" Muốn tự chọn chỗ xuống dòng khi in thì nhấn Enter giữa hai dòng; nếu không,"
+              " dịch vụ tự ngắt giữa các từ, không tách từ hai tiếng.")
 
 
 class HeaderLines(Text):

@@ -236,7 +236,7 @@ def test_json_is_imported_into_the_form(page, tmp_path):
     data = load_sample("directive")
     data["summary"] = "Về thi đua năm 2028 (dùng lại chỉ thị năm trước)"
     data["signer"]["name"] = "Trần Văn Nhập"
-    data["date"] = "2027-12-30"
+    data["date"] = "2026-12-30"  # within THIDUA_MAX_DATE_AHEAD_DAYS of any day after it
     hostile = '<img src=x onerror="window.__xss=1">'
     file = tmp_path / "chi-thi-nam-truoc.json"
     file.write_text(json.dumps({**data, hostile: 1}, ensure_ascii=False), encoding="utf-8")
@@ -248,7 +248,7 @@ def test_json_is_imported_into_the_form(page, tmp_path):
     expect()(notice).to_contain_text(hostile)  # shown as text, never as markup
     assert notice.locator("img").count() == 0 and page.evaluate("window.__xss") is None
     expect()(field(page, "/summary")).to_have_value(data["summary"])
-    expect()(field(page, "/date")).to_have_value("30/12/2027")
+    expect()(field(page, "/date")).to_have_value("30/12/2026")
     expect()(field(page, "/sections/0/items/1/items/1/items/1/text")).to_have_value(
         data["sections"][0]["items"][1]["items"][1]["items"][1]["text"])
 
@@ -263,7 +263,7 @@ def test_json_is_imported_into_the_form(page, tmp_path):
     assert schema.load(json.loads(exported)) == schema.load(data)
     _, content = download(page, "#btn-pdf")
     text = flat_text(content, "pdf")
-    assert carries(text, "Trần Văn Nhập") and "ngày 30 tháng 12 năm 2027" in text
+    assert carries(text, "Trần Văn Nhập") and "ngày 30 tháng 12 năm 2026" in text
 
 
 # ---------------------------------------------------------------------------- batches

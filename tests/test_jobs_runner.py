@@ -380,3 +380,71 @@ def test_cleanup_command(tmp_path):
     assert service.store.get(job_id).files_removed_at is not None
     again = runner.invoke(main, ["cleanup", "--older-than-hours", "0"], env=env)
     assert "0 lô, 0 thư mục mồ côi" in again.output
+
+
+class _FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class _FakeProcess:
+    """A worker process that never runs: records what the supervisor does to it."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.exitcode, self.killed, self.alive = pid, None, False, True
+        self.sentinel = None
+
+    def is_alive(self) -> bool:
+        return self.alive
+
+    def join(self, timeout: float | None = None) -> None:
+        pass
+
+    def kill(self) -> None:
+        self.killed, self.alive = True, False
+
+
+class _FakeConn:
+    def __init__(self) -> None:
+        self.sent: list = []
+
+    def send(self, message) -> None:
+        self.sent.append(message)
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_idle_worker_is_stopped_only_once_it_is_up_and_idle_for_the_idle_time(
+        tmp_path, monkeypatch):
+    """Workers still starting are never stopped for idleness; a ready one only after the idle
+    time has passed since it became ready (or last finished a step), on a fake clock."""
+    from service.jobs import runner
+
+    clock = _FakeClock()
+    monkeypatch.setattr(runner, "time", clock)
+    service = runner.JobService(settings(tmp_path), start_supervisor=False)
+    try:
+        supervisor = service.supervisor
+        starting, up = supervisor.slots
+        for slot, pid in ((starting, 999_991), (up, 999_992)):
+            slot.process, slot.conn, slot.claimer = _FakeProcess(pid), _FakeConn(), f"h|{pid}|0"
+        clock.sleep(runner.IDLE_STOP_WORKERS_S - 10)  # no dispatch for a long time…
+        supervisor._handle(up, "ready", None, None, None)  # …then this one comes up
+        clock.sleep(20)  # past the idle time since the last dispatch, not since it is up
+        supervisor._maintenance()
+        assert starting.process is not None and not starting.process.killed
+        assert starting.conn.sent == []
+        assert up.process is not None and up.conn.sent == []
+        clock.sleep(runner.IDLE_STOP_WORKERS_S)  # ten idle minutes since it came up
+        supervisor._maintenance()
+        assert up.process is None  # told to exit
+        assert starting.process is not None and not starting.process.killed  # still starting
+    finally:
+        service.close()

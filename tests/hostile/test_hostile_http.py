@@ -510,3 +510,68 @@ def test_a_sane_request_id_is_kept(client):
     response = client.get("/api/v1/nothing", headers={"X-Request-ID": request_id})
     assert problem(response, 404)["request_id"] == request_id
     assert response.headers["X-Request-ID"] == request_id
+
+
+# ---------------------------------------------------------------------------- a locked store
+
+
+def answered_within(seconds: float, call):
+    """``call()``'s response, failing if it takes more than ``seconds`` (hang prevention)."""
+    import threading
+
+    box: dict = {}
+    worker = threading.Thread(target=lambda: box.setdefault("response", call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"no answer within {seconds} s"
+    return box["response"]
+
+
+def hold_lock(app, *, readers_too: bool = False):
+    """Another connection holding SQLite's exclusive lock on the job database (``readers_too``:
+    in exclusive locking mode, so even reads wait)."""
+    import sqlite3
+    from pathlib import Path
+
+    holder = sqlite3.connect(Path(app.config["DATA_DIR"]) / "jobs.sqlite3", timeout=5,
+                             isolation_level=None)
+    if readers_too:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("SELECT count(*) FROM auth_api_keys").fetchall()
+    return holder
+
+
+def test_a_locked_job_database_never_holds_up_an_authenticated_render(make_app):
+    app = make_app()
+    client = client_as(app)  # a new key: its first use records last_used_at
+    holder = hold_lock(app)
+    try:
+        response = answered_within(10, lambda: client.post(
+            DOCUMENT, data=directive_json(), content_type="application/json"))
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        ready = answered_within(10, lambda: client.get("/readyz"))
+        body = problem(ready, 503, "not_ready")
+        assert [e["code"] for e in body["errors"]] == ["database_unavailable"]
+        assert ready.headers["Retry-After"]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.get("/readyz").status_code == 200
+
+
+def test_an_unreadable_job_database_is_503_with_retry_after_within_seconds(make_app):
+    app = make_app()
+    client = client_as(app)
+    holder = hold_lock(app, readers_too=True)
+    try:
+        response = answered_within(10, lambda: client.post(
+            DOCUMENT, data=directive_json(), content_type="application/json"))
+        problem(response, 503, "auth_unavailable")
+        assert 1 <= int(response.headers["Retry-After"]) <= 60
+        assert answered_within(10, lambda: client.get("/readyz")).status_code == 503
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.post(DOCUMENT, data=directive_json(),
+                       content_type="application/json").status_code == 200

@@ -441,3 +441,35 @@ def test_openapi_declares_the_bearer_scheme(anon_client):
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http", "scheme": "bearer",
         "description": "Khóa API dạng thd_…; tạo bằng python -m service keys create TÊN"}
+
+
+def test_a_lockout_is_per_name_and_address(auth):
+    """Wrong passwords from one address lock the name there only: the user still signs in
+    from their own address, and the stranger stays locked even with the right password."""
+    auth.create_user("quan.tri", PASSWORD, "admin")
+    now = utcnow()
+    for _ in range(3):
+        with pytest.raises(LoginFailed):
+            auth.authenticate("quan.tri", "doan-bua-mat-khau", now=now, address="203.0.113.9")
+    with pytest.raises(LockedOut):
+        auth.authenticate("quan.tri", PASSWORD, now=now, address="203.0.113.9")
+    assert auth.authenticate("quan.tri", PASSWORD, now=now, address="10.0.0.5").role == "admin"
+    assert auth.get_user("quan.tri").locked_until is not None  # the admin page shows it
+    auth.unlock("quan.tri")
+    assert auth.authenticate("quan.tri", PASSWORD, now=now, address="203.0.113.9")
+
+
+def test_a_stranger_cannot_lock_admin_out_through_the_sign_in_form(tmp_path):
+    from service import create_app
+
+    app = create_app({"DATA_DIR": str(tmp_path), "LOGIN_MAX_FAILURES": 2,
+                      "LOGIN_LOCKOUT_S": 120})
+    store_of(app).create_user("admin", PASSWORD, "admin")
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for attempt in ("sai-mat-khau-1", "sai-mat-khau-2", PASSWORD):
+        last = login(stranger, "admin", attempt)
+    assert last.status_code == 429  # locked for the stranger's address
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "10.0.0.5"
+    assert login(owner, "admin").status_code == 303

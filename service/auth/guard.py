@@ -23,6 +23,7 @@ from flask import Flask, current_app, g, redirect, request, session
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from service import ratelimit
 from service.auth.models import ADMIN
 from service.auth.store import AuthStore, Principal
 from service.errors import Problem
@@ -108,8 +109,15 @@ def _guard():
     view = current_app.view_functions.get(endpoint)
     is_public = endpoint is None or endpoint in PUBLIC_ENDPOINTS or getattr(
         view, PUBLIC_ATTR, False)
+    if request.headers.get("Authorization") is not None:
+        wait = ratelimit.failure_wait()  # this address has failed too often: not even checked
+        if wait > 0:
+            raise ratelimit.too_many_failures(wait)
     try:
         principal = _identify()
+    except Problem:  # a malformed, wrong or revoked key
+        ratelimit.record_failure()
+        raise
     except STORE_DOWN as exc:
         logging.getLogger("thidua.auth").error("credentials not checked: %s",
                                                type(exc).__name__)
@@ -125,6 +133,10 @@ def _guard():
         if _wants_page():
             target = request.full_path if request.query_string else request.path
             return redirect(f"/dang-nhap?next={quote(target, safe='/')}", code=303)
+        wait = ratelimit.failure_wait()
+        if wait > 0:
+            raise ratelimit.too_many_failures(wait)
+        ratelimit.record_failure()
         raise _unauthorized("authentication_required",
                             "Cần khóa API (Authorization: Bearer …) hoặc đăng nhập trên trang "
                             "web để dùng chức năng này.")

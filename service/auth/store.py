@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.auth.models import ADMIN, CLERK, ROLES, ApiKey, User, WebSession
+from service.auth.models import ADMIN, CLERK, ROLES, ApiKey, LoginFailure, User, WebSession
 from service.jobs import db
 from service.jobs.models import utcnow
 
@@ -345,17 +345,23 @@ class AuthStore:
         with self._write() as session, session.begin():
             user = self._require(session, username)
             user.failed_logins, user.locked_until = 0, None
+            session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
 
-    def authenticate(self, username: str, password: str,
-                     now: datetime | None = None) -> UserView:
+    def authenticate(self, username: str, password: str, now: datetime | None = None,
+                     address: str = "") -> UserView:
         """The user whose name and password these are.
 
-        :raises LockedOut: too many failures lately (the password is not even checked).
+        Failures count per user name and client ``address``: ``max_failures`` in a row lock
+        the name for that address only, so a stranger's guesses never lock its owner out.
+
+        :raises LockedOut: too many failures lately from this address (the password is not
+            even checked).
         :raises LoginFailed: unknown user, wrong password or disabled account (one error,
             one timing: an unknown name still costs a hash verification).
         """
         now = now or utcnow()
         name = normalise_username(username)
+        address = (address or "")[:64]
         if not USERNAME.match(name) or len(password) > MAX_PASSWORD:
             _verify(_dummy_hash(), password[:MAX_PASSWORD])
             raise LoginFailed()
@@ -364,18 +370,18 @@ class AuthStore:
             if user is None:
                 _verify(_dummy_hash(), password)
                 raise LoginFailed()
-            if user.locked_until is not None and user.locked_until > now:
-                raise LockedOut(max(1, int((user.locked_until - now).total_seconds()) + 1))
+            record = session.get(LoginFailure, (name, address), with_for_update=True)
+            if record is not None and record.locked_until is not None \
+                    and record.locked_until > now:
+                raise LockedOut(max(1, int((record.locked_until - now).total_seconds()) + 1))
             ok = _verify(user.password_hash, password)
-            if not ok or user.disabled:
-                user.failed_logins += 1
-                if user.failed_logins >= self.max_failures:
-                    user.locked_until = now + timedelta(seconds=self.lockout_s)
-                    user.failed_logins = 0
-                failed = True
+            failed = not ok or user.disabled
+            if failed:
+                self._count_failure(session, user, record, address, now)
             else:
-                failed = False
-                user.failed_logins, user.locked_until = 0, None
+                if record is not None:
+                    session.delete(record)
+                user.failed_logins = 0
                 user.last_login_at = now
                 if _hasher.check_needs_rehash(user.password_hash):
                     user.password_hash = _hasher.hash(password)
@@ -383,6 +389,26 @@ class AuthStore:
         if failed:
             raise LoginFailed()
         return view
+
+    def _count_failure(self, session: Session, user: User, record: LoginFailure | None,
+                       address: str, now: datetime) -> None:
+        """One more failure for (user, address); lock the pair at ``max_failures``. The
+        user's own columns keep the latest lockout for the admin page."""
+        session.execute(delete(LoginFailure).where(  # forget long-quiet addresses
+            LoginFailure.updated_at < now - timedelta(seconds=self.lockout_s),
+            LoginFailure.username == user.username, LoginFailure.address != address))
+        if record is None:
+            record = LoginFailure(username=user.username, address=address, failures=0)
+            session.add(record)
+        elif record.updated_at < now - timedelta(seconds=self.lockout_s):
+            record.failures = 0  # failures long ago do not add up
+        record.failures += 1
+        record.updated_at = now
+        user.failed_logins += 1
+        if record.failures >= self.max_failures:
+            record.locked_until = now + timedelta(seconds=self.lockout_s)
+            record.failures = 0
+            user.locked_until = record.locked_until
 
     # -- web sessions ---------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from tests.conftest import load_sample
-from tests.support.auth import client_as, make_key, store_of
+from tests.support.auth import authorize, client_as, make_key, store_of
 from tests.support.problems import problem
 
 DOCUMENT = "/api/v1/documents/directive.docx"
@@ -25,12 +25,13 @@ HEX32 = re.compile(r"^[0-9a-f]{32}$")
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """One app for the module (these requests change nothing; each test still gets its own
-    API key through ``client``), without the rate limit, which would answer 429 long before
-    this many requests."""
+    API key through ``client``), without the rate limit and the failed-authentication limit,
+    which would answer 429 long before this many requests (both tested on their own)."""
     from service import create_app
 
     app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp("hostile-http")),
-                      "TESTING": True, "RATE_LIMIT_PER_MINUTE": 0})
+                      "TESTING": True, "RATE_LIMIT_PER_MINUTE": 0,
+                      "AUTH_FAILURES_PER_MINUTE": 0})
     yield app
     app.extensions["thidua_jobs"].close()
 
@@ -575,3 +576,45 @@ def test_an_unreadable_job_database_is_503_with_retry_after_within_seconds(make_
         holder.close()
     assert client.post(DOCUMENT, data=directive_json(),
                        content_type="application/json").status_code == 200
+
+
+# ---------------------------------------------------------------------------- failed auth
+
+
+def test_failed_authentication_is_limited_per_address(make_app):
+    """No key, a wrong key or a wrong password: each failure spends the address's budget
+    (THIDUA_AUTH_FAILURES_BURST at once, then THIDUA_AUTH_FAILURES_PER_MINUTE); past it,
+    429 ``too_many_failures`` with Retry-After, without even checking the credentials. Other
+    addresses are not affected."""
+    app = make_app(RATE_LIMIT_PER_MINUTE=0, AUTH_FAILURES_BURST=10,
+                   AUTH_FAILURES_PER_MINUTE=6)
+    wrong = "Bearer thd_000000000000_" + "A" * 43
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    statuses = [attacker.get(BATCHES, headers={"Authorization": wrong}).status_code
+                for _ in range(15)]
+    assert statuses == [401] * 10 + [429] * 5, statuses
+    limited = attacker.get(BATCHES)  # no key at all: limited too
+    body = problem(limited, 429, "too_many_failures")
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60 and body["detail"]
+    assert attacker.get("/healthz").status_code == 200  # open routes still answer
+    valid = authorize(app.test_client(), make_key(app))
+    valid.environ_base["REMOTE_ADDR"] = "198.51.100.8"
+    assert valid.get(BATCHES).status_code == 200
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.8"
+    problem(other.get(BATCHES, headers={"Authorization": wrong}), 401, "invalid_api_key")
+    problem(other.get(BATCHES), 401, "authentication_required")
+
+
+def test_wrong_passwords_spend_the_same_budget(make_app):
+    from tests.support.auth import login
+
+    app = make_app(AUTH_FAILURES_BURST=3, AUTH_FAILURES_PER_MINUTE=1, LOGIN_MAX_FAILURES=50)
+    store_of(app).create_user("van.thu", "mat-khau-thu-nghiem-2026")
+    guesser = app.test_client()
+    guesser.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+    statuses = [login(guesser, "van.thu", f"doan-mat-khau-{i}").status_code for i in range(5)]
+    assert statuses == [401, 401, 401, 429, 429], statuses
+    refused = login(guesser, "van.thu", "mat-khau-thu-nghiem-2026")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1

@@ -324,3 +324,18 @@ def test_the_queue_limit_holds_against_concurrent_submissions(store):
         thread.join()
     assert len(made) == 3 and len(refused) == 5
     assert store.queue_depth() == 9 and all(depth == 9 for depth in refused)
+
+
+def test_an_overlapping_register_range_of_the_same_owner_is_refused(store):
+    from service.jobs.store import RegisterOverlap
+
+    first = make_job(store, "1" * 32, owner="key:a", register=range(1093, 1097))
+    assert (first.register_first, first.register_last) == (1093, 1096)
+    with pytest.raises(RegisterOverlap) as taken:
+        make_job(store, "2" * 32, owner="key:a", register=range(1096, 1100))
+    assert taken.value.existing.id == first.id
+    assert store.get("2" * 32) is None  # nothing created
+    make_job(store, "3" * 32, owner="key:b", register=range(1093, 1097))  # another owner
+    make_job(store, "4" * 32, owner="key:a", register=range(1097, 1101))  # the next numbers
+    store.cancel("4" * 32)  # cancelled: it printed nothing, its numbers are free again
+    make_job(store, "5" * 32, owner="key:a", register=range(1097, 1101))

@@ -31,6 +31,8 @@ QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
 JOB_STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)
 ACTIVE = (QUEUED, RUNNING)
 FINISHED = (SUCCEEDED, FAILED, CANCELLED)
+# jobs whose register numbers count as printed: cancelled and failed jobs deliver no result
+PRINTS_REGISTER = (QUEUED, RUNNING, SUCCEEDED)
 
 # Step statuses.
 PENDING, DONE = "pending", "done"
@@ -98,6 +100,9 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     files_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the register numbers (số sổ) numbered from ``common.register_start``, inclusive
+    register_first: Mapped[int | None] = mapped_column(BigInteger)
+    register_last: Mapped[int | None] = mapped_column(BigInteger)
 
     steps: Mapped[list[Step]] = relationship(back_populates="job", cascade="all, delete-orphan",
                                              passive_deletes=True, order_by="Step.number")
@@ -105,6 +110,7 @@ class Job(Base):
     __table_args__ = (
         UniqueConstraint("idempotency_scope", "idempotency_key",
                          name="uq_batch_jobs_idempotency"),
+        Index("ix_batch_jobs_owner_register", "owner", "document_type", "register_first"),
     )
 
 

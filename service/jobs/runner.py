@@ -169,9 +169,13 @@ class JobService:
 
     def submit(self, doc_type, output: str, items: Sequence, *, owner: str | None = None,
                idempotency_key: str | None = None, fingerprint: str | None = None,
-               start: bool = True) -> Submission:
+               start: bool = True, register: range | None = None) -> Submission:
         """Store validated items (:func:`service.bulk.prepare`'s output) as a queued job and
-        wake the supervisor (``start=False``: only store it)."""
+        wake the supervisor (``start=False``: only store it). ``register``: the register
+        numbers the job prints, refused while the owner has a job printing any of them.
+
+        :raises RegisterOverlap: with that earlier job.
+        """
         from service.bulk import chunk_ranges
 
         chunk_size = int(self.settings["CHUNK_SIZE"])
@@ -183,7 +187,8 @@ class JobService:
                                         spans=spans, chunk_size=chunk_size, owner=owner,
                                         idempotency_key=idempotency_key,
                                         request_hash=fingerprint,
-                                        max_queue_items=int(self.settings["QUEUE_MAX_ITEMS"]))
+                                        max_queue_items=int(self.settings["QUEUE_MAX_ITEMS"]),
+                                        register=register)
         except QueueDepthExceeded as exceeded:  # another batch filled the queue meanwhile
             self.files.remove_job(job_id)
             raise self._queue_full(exceeded.depth, len(items)) from None
@@ -192,7 +197,7 @@ class JobService:
             if conflict.existing.request_hash != fingerprint:
                 raise IdempotencyMismatch(conflict.existing) from None
             return Submission(conflict.existing, True)
-        except BaseException:
+        except BaseException:  # RegisterOverlap among others
             self.files.remove_job(job_id)
             raise
         if start:

@@ -29,6 +29,7 @@ from service.jobs.models import (
     FINISHED,
     MERGE,
     PENDING,
+    PRINTS_REGISTER,
     QUEUED,
     RENDER,
     RUNNING,
@@ -102,6 +103,8 @@ class JobView:
     finished_at: datetime | None
     files_removed_at: datetime | None
     errors: tuple[dict, ...] = ()
+    register_first: int | None = None
+    register_last: int | None = None
 
     @property
     def finished(self) -> bool:
@@ -138,7 +141,7 @@ def _job_view(job: Job, steps: Iterable[Step] = ()) -> JobView:
                    job.done, job.failed, job.chunk_size, job.chunk_count, job.chunks_done,
                    job.idempotency_key, job.request_hash, job.error_code, job.error_message,
                    job.result_bytes, job.created_at, job.started_at, job.finished_at,
-                   job.files_removed_at, tuple(errors))
+                   job.files_removed_at, tuple(errors), job.register_first, job.register_last)
 
 
 def _step_view(step: Step, job: Job) -> StepView:
@@ -163,6 +166,14 @@ _QUEUE_LOCK_KEY = 0x7468696475610008  # serialises back-pressure checks on Postg
 
 class IdempotencyConflict(Exception):
     """Another job already holds this idempotency key."""
+
+    def __init__(self, existing: JobView) -> None:
+        super().__init__(existing.id)
+        self.existing = existing
+
+
+class RegisterOverlap(Exception):
+    """The owner already has a job printing some of these register numbers."""
 
     def __init__(self, existing: JobView) -> None:
         super().__init__(existing.id)
@@ -244,15 +255,19 @@ class JobStore:
     def create_job(self, job_id: str, *, document_type: str, output: str,
                    spans: Sequence[range], chunk_size: int, owner: str | None = None,
                    idempotency_key: str | None = None, request_hash: str | None = None,
-                   max_queue_items: int | None = None) -> JobView:
+                   max_queue_items: int | None = None,
+                   register: range | None = None) -> JobView:
         """Insert a queued job with one render step per span and a merge step.
 
         With ``max_queue_items`` the queue depth is checked in the same transaction, under
         the write lock (SQLite) or a transaction-scoped advisory lock (PostgreSQL), so two
-        batches submitted at the same moment cannot both pass the limit.
+        batches submitted at the same moment cannot both pass the limit. ``register`` (the
+        register numbers the job prints) is checked the same way against the owner's jobs of
+        this document type that print or printed (:data:`PRINTS_REGISTER`).
 
         :raises IdempotencyConflict: the (owner, key) pair is taken.
         :raises QueueDepthExceeded: the job would take the queue past ``max_queue_items``.
+        :raises RegisterOverlap: with the owner's earliest job printing some of ``register``.
         """
         now = utcnow()
         total = spans[-1].stop if spans else 0
@@ -261,16 +276,21 @@ class JobStore:
                   chunk_count=len(spans), chunks_done=0, idempotency_scope=owner or "",
                   idempotency_key=idempotency_key, request_hash=request_hash,
                   created_at=now, updated_at=now)
+        if register:
+            job.register_first, job.register_last = register.start, register[-1]
         job.steps = [Step(number=n, kind=RENDER, start=s.start, stop=s.stop, status=PENDING,
                           attempts=0) for n, s in enumerate(spans, start=1)]
         job.steps.append(Step(number=len(spans) + 1, kind=MERGE, start=0, stop=total,
                               status=PENDING, attempts=0))
         try:
             with self._write() as session, session.begin():
+                if (max_queue_items is not None or register) \
+                        and self.engine.dialect.name == "postgresql":
+                    session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                    {"key": _QUEUE_LOCK_KEY})
+                if register:
+                    self._check_register(session, job)
                 if max_queue_items is not None:
-                    if self.engine.dialect.name == "postgresql":
-                        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                        {"key": _QUEUE_LOCK_KEY})
                     depth = int(session.scalar(_DEPTH) or 0)
                     if depth + total > max_queue_items:
                         raise QueueDepthExceeded(depth)
@@ -404,6 +424,22 @@ class JobStore:
                             .values(status=CANCELLED, claimed_by=None, lease_until=None,
                                     finished_at=now))
         return self.get(job_id)
+
+    @staticmethod
+    def _check_register(session: Session, job: Job) -> None:
+        owner = Job.owner.is_(None) if job.owner is None else Job.owner == job.owner
+        earlier = session.scalar(
+            select(Job).where(owner, Job.document_type == job.document_type,
+                              Job.status.in_(PRINTS_REGISTER),
+                              Job.register_first <= job.register_last,
+                              Job.register_last >= job.register_first)
+            .order_by(Job.created_at, Job.id).limit(1))
+        if earlier is None:
+            return
+        if job.idempotency_key is not None and earlier.idempotency_key == job.idempotency_key \
+                and earlier.idempotency_scope == job.idempotency_scope:
+            raise IdempotencyConflict(_job_view(earlier))  # a concurrent retry of that job
+        raise RegisterOverlap(_job_view(earlier))
 
     # -- steps: claiming ----------------------------------------------------------------
 

@@ -461,7 +461,7 @@ def _remote_batch(server: str, doc_type, source: str, common_path: str | None, o
         if bar is not None:
             bar.__exit__(None, None, None)
             bar = None
-        if job["status"] != "succeeded":
+        if job["status"] not in ("succeeded", "done_with_errors"):
             detail = "; ".join(e.get("message", "") for e in job["errors"]) or job["status"]
             raise Problem(409, f"batch_{job['status']}", f"Lô {job['id']} không hoàn thành",
                           detail)
@@ -473,6 +473,10 @@ def _remote_batch(server: str, doc_type, source: str, common_path: str | None, o
     except RemoteError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{output}: {job['done']} văn bản ({size} byte), lô {job['id']}")
+    for failed in job.get("failed_items", []):  # done_with_errors: the rest was delivered
+        click.echo(f"lỗi: {failed['message']}", err=True)
+    if job.get("failed_items"):
+        sys.exit(2)
 
 
 def _read_batch_input(doc_type, path: str, common_path: str | None) -> tuple[dict, list,

@@ -135,8 +135,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_BATCH_ITEMS", 50_000, int, "Most items in one batch (more: 413).", _positive,
             "must be positive"),
     Setting("MAX_CHUNK_ATTEMPTS", 3, int,
-            "Times a chunk may be started; a chunk that keeps killing its worker then fails "
-            "its job with a clear error.", lambda v: 1 <= v <= 20, "must be 1-20"),
+            "Times a chunk may be started; a chunk that keeps killing its worker is then split "
+            "until its poison rows fail alone (the job ends done_with_errors).",
+            lambda v: 1 <= v <= 20, "must be 1-20"),
     Setting("CHUNK_TIME_LIMIT_S", 600, int,
             "Longest a chunk may run before its worker is stopped (counts as an attempt).",
             _positive, "must be positive"),

@@ -17,7 +17,7 @@ from tests.support.documents import pdf_pages_text
 PROBLEM = "application/problem+json"
 FIELDS = {"id", "document_type", "output", "status", "total", "done", "failed", "created_at",
           "started_at", "finished_at", "errors", "result_url", "register_first",
-          "register_last"}
+          "register_last", "failed_items"}
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def download(client, url: str):
 
 
 def finished(job: dict) -> bool:
-    return job["status"] in ("succeeded", "failed", "cancelled")
+    return job["status"] in ("succeeded", "done_with_errors", "failed", "cancelled")
 
 
 def service(app):
@@ -539,9 +539,32 @@ def test_a_register_range_of_a_cancelled_or_failed_job_may_be_printed_again(jobs
     assert jc.post(f"/api/v1/batches/{cancelled}/cancel").status_code == 200
     failed = jobs.submit(doc_type, "pdf", items, owner=jc.owner, start=False,
                          register=range(2002, 2006)).job.id
-    jobs.store.fail_step(failed, 1, "render_failed", "Không tạo được văn bản.")
+    jobs.store.fail_step(failed, 1, "storage_full", "Hết dung lượng lưu trữ.")
     assert jc.get(f"/api/v1/batches/{failed}").get_json()["status"] == "failed"
     response = post(jc, certificates(2000))  # neither printed anything
     assert response.status_code == 202, response.get_data(as_text=True)
     job = response.get_json()
     assert job["register_first"] == 2000 and job["register_last"] == 2003
+
+
+def test_a_job_with_a_poison_item_finishes_with_errors_and_delivers_the_rest(jobs_app, jc):
+    """A render error in chunk 1 (items 1–2) splits it; the item that fails alone is listed
+    in ``failed_items``; the status is done_with_errors and the result holds the 5 others."""
+    job_id = queued_job(jobs_app, 6, owner=jc.owner)
+    store = service(jobs_app).store
+    store.fail_step(job_id, 1, "render_failed", "Không tạo được văn bản.")  # split in two
+    halves = [s for s in store.steps(job_id) if s.number > 4]
+    assert [(s.start, s.stop) for s in halves] == [(0, 1), (1, 2)]
+    store.fail_step(job_id, halves[1].number, "render_failed", "Không tạo được văn bản.")
+    service(jobs_app).supervisor.start()
+    job = wait_until(jc, job_id, finished)
+    assert job["status"] == "done_with_errors", job
+    assert (job["done"], job["failed"], job["errors"]) == (5, 1, [])
+    [failed] = job["failed_items"]
+    assert (failed["item"], failed["row"], failed["code"]) == (2, None, "item_failed")
+    assert failed["message"].startswith("Mục 2 không in được")
+    result = download(jc, job["result_url"])
+    assert result.status_code == 200
+    text = "\n".join(pdf_pages_text(result.data))
+    assert "đợt 001" not in text
+    assert [text.find(f"đợt {i:03d}") > -1 for i in (0, 2, 3, 4, 5)] == [True] * 5

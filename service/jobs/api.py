@@ -38,7 +38,7 @@ from service.bulk import OUTPUTS
 from service.errors import FieldError, Problem, validation_problem
 from service.http_errors import problem_response
 from service.jobs.files import JOB_ID, extension, mimetype
-from service.jobs.models import SUCCEEDED
+from service.jobs.models import DELIVERED
 from service.jobs.runner import IdempotencyMismatch, JobService, QueueFull, request_fingerprint
 from service.jobs.store import JobView, NotCancellable, RegisterOverlap
 from service.jsonbody import parse_json
@@ -76,7 +76,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def job_json(job: JobView) -> dict[str, Any]:
-    ready = job.status == SUCCEEDED and job.files_removed_at is None
+    ready = job.status in DELIVERED and job.files_removed_at is None
     return {
         "id": job.id,
         "document_type": job.document_type,
@@ -92,6 +92,7 @@ def job_json(job: JobView) -> dict[str, Any]:
         "result_url": url_for("batches.result", job_id=job.id) if ready else None,
         "register_first": job.register_first,
         "register_last": job.register_last,
+        "failed_items": list(job.failed_items),
     }
 
 
@@ -351,7 +352,8 @@ def build_blueprint() -> Blueprint:
         "id": {"type": "string"}, "document_type": {"type": "string"},
         "output": {"type": "string", "enum": list(OUTPUTS)},
         "status": {"type": "string",
-                   "enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
+                   "enum": ["queued", "running", "succeeded", "done_with_errors", "failed",
+                            "cancelled"]},
         "total": {"type": "integer"}, "done": {"type": "integer"},
         "failed": {"type": "integer"},
         "created_at": {"type": "string", "format": "date-time"},
@@ -360,7 +362,11 @@ def build_blueprint() -> Blueprint:
         "errors": {"type": "array", "items": {"type": "object"}},
         "result_url": {"type": ["string", "null"]},
         "register_first": {"type": ["integer", "null"]},
-        "register_last": {"type": ["integer", "null"]}}}
+        "register_last": {"type": ["integer", "null"]},
+        "failed_items": {"type": "array", "items": {"type": "object", "properties": {
+            "item": {"type": "integer"}, "row": {"type": ["integer", "null"]},
+            "code": {"type": "string"}, "reason": {"type": "string"},
+            "message": {"type": "string"}}}}}}
     job_response = {"description": "Lô", "content": {"application/json": {"schema": job_schema}}}
     problem = {"description": "application/problem+json"}
 
@@ -465,10 +471,10 @@ def build_blueprint() -> Blueprint:
         from service.api import content_disposition
 
         job = _get_or_404(job_id)
-        if job.status != SUCCEEDED:
+        if job.status not in DELIVERED:
             raise Problem(409, "batch_not_ready", "Lô chưa có kết quả",
                           f"Lô đang ở trạng thái “{job.status}”; kết quả chỉ có khi lô đã "
-                          f"hoàn thành (succeeded).")
+                          f"hoàn thành (succeeded hoặc done_with_errors).")
         path = jobs().files.result_path(job.id, job.output)
         if job.files_removed_at is not None or not path.is_file():
             raise Problem(410, "batch_result_expired", "Kết quả không còn",

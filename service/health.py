@@ -19,18 +19,16 @@ def healthz():
     return jsonify(status="ok")
 
 
-STORE_PROBE_WAIT_S = 2.0
-
-
 @bp.get("/readyz")
 def readyz():
     """Templates and fonts of every document type load, and the service database (users,
     keys, jobs) takes a write within a few seconds; else 503 problem+json listing why."""
     problems = _file_problems()
     errors = [FieldError("", "file_missing", f"Không đọc được {name}.") for name in problems]
+    from service.auth.store import WAIT_S
     from service.jobs.db import database_url, probe
 
-    if not probe(database_url(current_app.config), STORE_PROBE_WAIT_S):
+    if not probe(database_url(current_app.config), WAIT_S):  # the engine requests use
         problems.append("database")
         errors.append(FieldError("", "database_unavailable",
                                  "Cơ sở dữ liệu của dịch vụ (người dùng, khóa API, lô) đang "

@@ -261,8 +261,12 @@ def users_create(username: str, role: str, display_name: str, generate: bool) ->
 @users.command("list")
 def users_list() -> None:
     """List users with their role and state."""
-    for u in _auth_store().list_users():
-        state = "khóa" if u.disabled else "tạm khóa" if u.locked_until else "hoạt động"
+    from service.jobs.models import utcnow
+
+    now = utcnow()
+    for u in _auth_store().list_users():  # tạm khóa: locked for some address (sign-in)
+        locked = u.locked_until is not None and u.locked_until > now
+        state = "khóa" if u.disabled else "tạm khóa" if locked else "hoạt động"
         click.echo(f"{u.username:<24} {u.role:<6} {state:<10} đăng nhập lần cuối "
                    f"{_when(u.last_login_at)}  {u.display_name}")
 

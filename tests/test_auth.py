@@ -473,3 +473,17 @@ def test_a_stranger_cannot_lock_admin_out_through_the_sign_in_form(tmp_path):
     owner = app.test_client()
     owner.environ_base["REMOTE_ADDR"] = "10.0.0.5"
     assert login(owner, "admin").status_code == 303
+
+
+def test_users_list_shows_a_lockout_only_while_it_lasts(tmp_path):
+    store = AuthStore.from_settings({"DATA_DIR": str(tmp_path), "LOGIN_MAX_FAILURES": 2})
+    store.create_user("van.thu", PASSWORD)
+    long_ago = utcnow() - timedelta(hours=1)
+    for _ in range(2):  # locked an hour ago from some address, for 5 minutes: over
+        with pytest.raises(LoginFailed):
+            store.authenticate("van.thu", "sai-mat-khau-1", now=long_ago, address="192.0.2.1")
+    assert "hoạt động" in run_cli("users", "list", data_dir=tmp_path).stdout
+    for _ in range(2):
+        with pytest.raises(LoginFailed):
+            store.authenticate("van.thu", "sai-mat-khau-1", address="192.0.2.1")
+    assert "tạm khóa" in run_cli("users", "list", data_dir=tmp_path).stdout

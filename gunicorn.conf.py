@@ -9,7 +9,7 @@ import os
 
 bind = f"{os.environ.get('THIDUA_HOST', '127.0.0.1')}:{os.environ.get('THIDUA_PORT', '8000')}"
 workers = int(os.environ.get("THIDUA_GUNICORN_WORKERS", "2"))
-worker_class = "gthread"
+worker_class = "service.gworker.BufferingWorker"  # gthread; threads get whole requests only
 threads = 4
 timeout = int(os.environ.get("THIDUA_RENDER_TIMEOUT_S", "120"))
 graceful_timeout = 30

@@ -55,8 +55,21 @@ def _check_length(value: str, min_length: int, max_length: int) -> None:
         raise ValidationError(Msg("too_long", f"Tối đa {max_length} ký tự (hiện có {len(value)})."))
 
 
+def _hygiene(check: Any, text: str, **kwargs: Any) -> Any:
+    """Run a :mod:`service.vn` text check; its TextError becomes a coded ValidationError."""
+    from service.vn import TextError
+
+    try:
+        return check(text, **kwargs)
+    except TextError as exc:
+        raise ValidationError(Msg(exc.code, exc.message)) from None
+
+
 class Text(fields.Field):
-    """Vietnamese text: NFC, hygiene-checked, outer whitespace stripped, length-bounded."""
+    """Vietnamese text: NFC, hygiene-checked, outer whitespace stripped, length-bounded.
+
+    No word may mix scripts; ``name_field=True`` marks a name (person, agency, unit, place):
+    Latin script only, and no start like a spreadsheet formula."""
 
     default_error_messages: ClassVar[dict[str, str]] = {
         **COMMON_MESSAGES,
@@ -65,8 +78,10 @@ class Text(fields.Field):
 
     def __init__(self, *, max_length: int = 500, min_length: int = 1, multiline: bool = False,
                  pattern: str | None = None, pattern_message: str | None = None,
-                 choices: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+                 choices: tuple[str, ...] | None = None, name_field: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.name_field = name_field  # person, agency, unit or place: Latin, no formulas
         self.max_length = max_length
         self.min_length = min_length
         self.multiline = multiline
@@ -75,18 +90,18 @@ class Text(fields.Field):
         self.choices = choices
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        from service.vn import TextError, check_text
+        from service.vn import check_script, check_text
+        from service.vn.hygiene import check_tokens
 
         if not isinstance(value, str):
             raise self.make_error("invalid")
         if self.multiline:
             value = value.replace("\r\n", "\n")
-        try:
-            text = check_text(value, multiline=self.multiline, field=attr)
-        except TextError as exc:
-            raise ValidationError(Msg(exc.code, exc.message)) from None
+        text = _hygiene(check_text, value, multiline=self.multiline, field=attr)
+        _check_length(text.strip(), self.min_length, self.max_length)
+        _hygiene(check_script, text, name=self.name_field, field=attr)  # positions as given
+        _hygiene(check_tokens, text, field=attr)
         text = text.strip()
-        _check_length(text, self.min_length, self.max_length)
         if self.pattern is not None and not self.pattern.fullmatch(text):
             raise ValidationError(Msg("invalid_format", self.pattern_message))
         if self.choices is not None and text not in self.choices:
@@ -153,10 +168,35 @@ class IsoDate(fields.Field):
             raise self.make_error("invalid") from None
         if not 1945 <= date.year <= 2100:
             raise ValidationError(Msg("out_of_range", "Năm phải từ 1945 đến 2100."))
+        check_not_too_far_ahead(date)
         return date
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _short(day: dt.date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def check_not_too_far_ahead(day: dt.date) -> None:
+    """Refuse a date beyond today plus the ``MAX_DATE_AHEAD_DAYS`` window (schemas.clock)."""
+    from schemas import clock
+
+    latest = clock.latest()
+    if day > latest:
+        raise ValidationError(Msg(
+            "too_far_ahead", f"Ngày {_short(day)} quá xa trong tương lai: chỉ nhận ngày đến "
+                             f"{_short(latest)} ({clock.max_ahead_days()} ngày sau hôm nay). "
+                             "Kiểm tra lại năm đã gõ."))
+
+
+def date_order_error(later: dt.date, what_later: str, earlier: dt.date | int,
+                     what_earlier: str) -> Msg:
+    """The message for ``what_later`` dated after ``what_earlier`` (a date or a year)."""
+    when = _short(earlier) if isinstance(earlier, dt.date) else f"năm {earlier}"
+    return Msg("date_order", f"{what_later} ghi ngày {_short(later)}, sau {what_earlier} "
+                             f"({when}): ngày tháng không khớp nhau, hãy kiểm tra lại.")
 
 
 class Flag(fields.Field):
@@ -219,6 +259,8 @@ __all__ = [
     "StrictInt",
     "StrictSchema",
     "Text",
+    "check_not_too_far_ahead",
+    "date_order_error",
     "require_together",
     "validates_schema",
 ]

@@ -18,8 +18,17 @@ from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validates_schema
 
-from schemas.base import COMMON_MESSAGES, IsoDate, Msg, Nested, StrictSchema, Text
-from schemas.common import SignerSchema
+from schemas.base import (
+    COMMON_MESSAGES,
+    IsoDate,
+    Msg,
+    Nested,
+    StrictSchema,
+    Text,
+    date_order_error,
+)
+from schemas.common import BREAK_HINT, HeaderLines, SignerSchema
+from schemas.images import raster_complexity_error, svg_complexity_error, svg_draws
 
 AWARDS = ("bang_khen", "giay_khen", "danh_hieu")
 RECIPIENT_KINDS = ("ca_nhan", "tap_the")
@@ -119,13 +128,27 @@ def _check_bitmap(raw: bytes, expected: str) -> None:
         with Image.open(io.BytesIO(raw)) as image:
             if image.format != expected:
                 raise ValidationError(bad)
-            if image.width * image.height > 16_000_000:
-                raise ValidationError(Msg("too_large", "Ảnh quá nhiều điểm ảnh (tối đa 16 MP)."))
-            image.load()  # decode every pixel: a truncated or forged file fails here
+            too_many = raster_complexity_error(image.width, image.height)
+            if too_many:
+                raise ValidationError(Msg("image_too_complex", too_many))
+            image.load()  # decode every pixel: a forged file fails here
+        _check_complete(raw, expected)
     except ValidationError:
         raise
     except Exception:
         raise ValidationError(bad) from None
+
+
+def _check_complete(raw: bytes, expected: str) -> None:
+    """A truncated file fails here: ``image.load()`` cannot tell once WeasyPrint is imported,
+    as it sets Pillow's ``LOAD_TRUNCATED_IMAGES`` for the whole process."""
+    from PIL import Image
+
+    if expected == "PNG":
+        with Image.open(io.BytesIO(raw)) as image:
+            image.verify()  # every chunk, with its checksum, up to the end
+    elif not raw.rstrip(b"\0").endswith(b"\xff\xd9"):  # a JPEG ends with its EOI marker
+        raise ValueError("truncated JPEG")
 
 
 def _check_svg(raw: bytes) -> None:
@@ -139,6 +162,9 @@ def _check_svg(raw: bytes) -> None:
         raise ValidationError(bad) from None
     if not root.tag.endswith("svg"):
         raise ValidationError(bad)
+    too_complex = svg_complexity_error(root)
+    if too_complex:
+        raise ValidationError(Msg("image_too_complex", too_complex))
     for element in root.iter():
         tag = str(element.tag).rsplit("}", 1)[-1].lower()
         if tag in _SVG_FORBIDDEN:
@@ -149,6 +175,9 @@ def _check_svg(raw: bytes) -> None:
             if local.startswith("on") or (local == "href" and not val.startswith("#")) \
                     or ("url(" in compact and "url(#" not in compact):
                 raise ValidationError(bad)
+    if not svg_draws(raw):
+        raise ValidationError(Msg("invalid_image", "Ảnh SVG không vẽ được (thuộc tính hoặc "
+                                  "đường vẽ sai cú pháp); hãy xuất lại ảnh hoặc dùng ảnh PNG."))
 
 
 class CertificateSchema(StrictSchema):
@@ -167,11 +196,12 @@ class CertificateSchema(StrictSchema):
                            "description": "Chỉ khi hình thức là danh_hieu, ví dụ: Chiến sĩ thi "
                                           "đua cơ sở; Tập thể lao động xuất sắc.",
                            "aliases": ["Danh hiệu thi đua", "Tên danh hiệu"]})
-    authority = Text(required=True, max_length=140,
-                     metadata={"title": "Thẩm quyền tặng",
-                               "description": "Chức danh người tặng, ví dụ: GIÁM ĐỐC SỞ THÔNG TIN "
-                                              "VÀ TRUYỀN THÔNG. In hoa khi in.",
-                               "aliases": ["Người tặng", "Cấp khen"]})
+    authority = HeaderLines(max_lines=2, required=True, max_length=140, name_field=True,
+                            metadata={"title": "Thẩm quyền tặng",
+                                      "description": "Chức danh người tặng, ví dụ: GIÁM ĐỐC SỞ "
+                                                     "THÔNG TIN VÀ TRUYỀN THÔNG. In hoa khi in."
+                                                     + BREAK_HINT,
+                                      "aliases": ["Người tặng", "Cấp khen"]})
     recipient_kind = Choice({"ca_nhan": ("Cá nhân",), "tap_the": ("Tập thể", "Đơn vị")},
                             load_default="ca_nhan",
                             metadata={"title": "Đối tượng",
@@ -186,7 +216,7 @@ class CertificateSchema(StrictSchema):
                                                 "chí). Không suy ra từ tên đệm. Tập thể: để trống.",
                                  "enum": list(HONORIFICS),
                                  "aliases": ["Ông/Bà", "Giới tính", "Xưng hô"]})
-    recipient_name = Text(required=True, max_length=120,
+    recipient_name = Text(required=True, max_length=120, name_field=True,
                           metadata={"title": "Họ và tên",
                                     "description": "Họ tên cá nhân hoặc tên tập thể, ghi như "
                                                    "trong quyết định.",
@@ -195,7 +225,7 @@ class CertificateSchema(StrictSchema):
     position = Text(load_default=None, allow_none=True, max_length=120,
                     metadata={"title": "Chức vụ", "description": "Ví dụ: Chuyên viên",
                               "aliases": ["Chức danh", "Chức vụ, chức danh"]})
-    unit = Text(load_default=None, allow_none=True, max_length=160,
+    unit = Text(load_default=None, allow_none=True, max_length=160, name_field=True,
                 metadata={"title": "Đơn vị",
                           "description": "Ví dụ: Phòng Tổ chức cán bộ, Sở Nội vụ tỉnh Quảng Trị",
                           "aliases": ["Đơn vị công tác", "Cơ quan", "Nơi công tác"]})
@@ -204,7 +234,7 @@ class CertificateSchema(StrictSchema):
                                  "description": "Ví dụ: Đã có thành tích xuất sắc trong thực hiện "
                                                 "nhiệm vụ năm 2025.",
                                  "aliases": ["Nội dung khen", "Thành tích khen thưởng", "Lý do"]})
-    place = Text(required=True, max_length=60,
+    place = Text(required=True, max_length=60, name_field=True,
                  metadata={"title": "Địa danh", "description": "Ví dụ: Quảng Trị"})
     date = IsoDate(required=True, metadata={"title": "Ngày ký",
                                             "aliases": ["Ngày tặng", "Ngày"]})
@@ -256,6 +286,10 @@ class CertificateSchema(StrictSchema):
                                                    "dong_chi (không suy ra từ tên).")]
         if kind == "tap_the" and data.get("honorific"):
             errors["honorific"] = [Msg("not_allowed", "Tập thể không có danh xưng.")]
+        if data["decision_date"] > data["date"]:  # a certificate is signed after its decision
+            errors["decision_date"] = [date_order_error(
+                data["decision_date"], "Quyết định khen thưởng", data["date"],
+                "ngày ký bằng/giấy khen")]
         if errors:
             raise ValidationError(errors)
         from service.doctypes._certificate_layout import FitError, ProfileError, layout

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, validates_schema
 
@@ -40,11 +40,11 @@ class EntrySchema(StrictSchema):
                                               "hoặc none (không ghi). Bắt buộc với cá nhân, không "
                                               "suy ra từ tên. Tập thể: để trống.",
                                "enum": list(HONORIFICS)})
-    name = Text(required=True, max_length=200,
+    name = Text(required=True, max_length=200, name_field=True,
                 metadata={"title": "Họ và tên / tên tập thể"})
     position = Text(load_default=None, allow_none=True, max_length=200,
                     metadata={"title": "Chức vụ", "description": "Ví dụ: Giáo viên"})
-    unit = Text(load_default=None, allow_none=True, max_length=300,
+    unit = Text(load_default=None, allow_none=True, max_length=300, name_field=True,
                 metadata={"title": "Đơn vị", "description": "Ví dụ: Trường THPT Hàm Rồng"})
     award = Text(load_default=None, allow_none=True, max_length=60, pattern=AWARD_CODE,
                  pattern_message="Mã hình thức khen thưởng viết thường, không dấu, ví dụ "
@@ -98,7 +98,7 @@ class AttachmentSchema(StrictSchema):
     title = Text(load_default=None, allow_none=True, max_length=400,
                  metadata={"title": "Tiêu đề danh sách",
                            "description": "Để trống: “TẬP THỂ, CÁ NHÂN ĐƯỢC TẶNG <HÌNH THỨC>”."})
-    issued_by = Text(load_default=None, allow_none=True, max_length=200,
+    issued_by = Text(load_default=None, allow_none=True, max_length=200, name_field=True,
                      metadata={"title": "“của …” trong dòng Kèm theo",
                                "description": "Để trống: dùng thẩm quyền ban hành, ví dụ Giám "
                                               "đốc Sở Giáo dục và Đào tạo."})
@@ -120,7 +120,9 @@ class AttachmentSchema(StrictSchema):
 class CommendationDecisionSchema(AdministrativeDocumentSchema):
     """A decision awarding a form of commendation, with its attached list."""
 
-    authority = Text(required=True, max_length=200,
+    CITING_FIELDS: ClassVar[dict[str, bool]] = {"legal_bases": True, "proposal": True}
+
+    authority = Text(required=True, max_length=200, name_field=True,
                      metadata={"title": "Thẩm quyền ban hành",
                                "description": "Chức danh người có thẩm quyền hoặc tên tập thể, "
                                               "viết thường: Giám đốc Sở Giáo dục và Đào tạo. In "

@@ -8,7 +8,7 @@ timelines). The payload gives only text and nesting; the renderer numbers everyt
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import ValidationError, validates_schema
 
@@ -100,6 +100,8 @@ class PlanSectionSchema(StrictSchema):
 
 class EmulationPlanSchema(AdministrativeDocumentSchema):
     """A plan: optional opening, the parts (I., II., …), the closing sentence."""
+
+    CITING_FIELDS: ClassVar[dict[str, bool]] = {"opening": False}
 
     opening = List(Text(max_length=6000), load_default=list, max_items=20,
                    metadata={"title": "Phần mở đầu",

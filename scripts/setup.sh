@@ -12,7 +12,9 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 runtime_debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libharfbuzz0b fontconfig)
-test_debs=(poppler-utils chromium libreoffice-writer-nogui redis-server postgresql)
+# fonts-liberation2: Times New Roman metrics with Vietnamese (1.x has none) for LibreOffice,
+# which lays out the DOCX in the page-break tests
+test_debs=(poppler-utils chromium libreoffice-writer-nogui fonts-liberation2 redis-server postgresql)
 
 debs=("${runtime_debs[@]}")
 [ "$want_test" = 1 ] && debs+=("${test_debs[@]}")

@@ -103,7 +103,8 @@ def get_type_or_404(type_id: str) -> DocumentType:
 def render_response(doc_type: DocumentType, fmt: Format) -> Response:
     data = validate(doc_type, read_json_body())
     started = time.perf_counter()
-    doc = get_renderer(current_app.config["TEMPLATES_DIR"]).render(doc_type, data, fmt)
+    doc = get_renderer(current_app.config["TEMPLATES_DIR"]).render(
+        doc_type, data, fmt, wait_s=float(current_app.config["SINGLE_RENDER_TIMEOUT_S"]))
     metrics = current_app.extensions.get("thidua_metrics")
     if metrics is not None:
         metrics.observe_render(doc_type.id, fmt.value, time.perf_counter() - started)

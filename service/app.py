@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, g, request
 from flask_smorest import Api
 
-from schemas import base
+from schemas import base, clock
 from service import api, config, docs, health, metrics, ratelimit, registry, rewards, web
 from service.auth import guard as auth_guard
 from service.http_errors import register_error_handlers
@@ -82,6 +82,7 @@ def build_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     registry.document_types()  # discover types now: a broken type module fails the start
     rewards.configure(settings["REWARDS_FILE"])  # a broken rewards table fails the start
+    clock.configure(max_ahead_days=settings["MAX_DATE_AHEAD_DAYS"])  # how far ahead dates go
 
     smorest = Api(app, spec_kwargs={"info": {"description": (
         "Tạo Chỉ thị, Kế hoạch, Quyết định khen thưởng và Bằng khen/Giấy khen theo "

@@ -28,12 +28,15 @@ from service.errors import Problem
 
 
 def _load_config() -> dict:
+    from schemas import clock
     from service import config
 
     try:
-        return config.load()
+        settings = config.load()
     except config.ConfigError as exc:
         raise click.ClickException(f"cấu hình sai: {exc}") from None
+    clock.configure(max_ahead_days=settings["MAX_DATE_AHEAD_DAYS"])
+    return settings
 
 
 def _read_payload(path: str) -> object:
@@ -114,6 +117,7 @@ def validate(type_id: str, payload: str) -> None:
     from service.rendering import validate as validate_payload
 
     doc_type = _doc_type(type_id)
+    _load_config()  # settings the schemas use (the date window)
     try:
         validate_payload(doc_type, _read_payload(payload))
     except Problem as problem:

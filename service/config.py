@@ -76,12 +76,27 @@ SETTINGS: tuple[Setting, ...] = (
             "must be positive"),
     Setting("RENDER_TIMEOUT_S", 120, int, "gunicorn worker timeout; longer than the worst render.",
             _positive, "must be positive"),
+    Setting("REQUEST_HEADER_TIMEOUT_S", 10.0, float,
+            "Time a client has to send a request's headers (from connecting, or from the first "
+            "byte of its next request); later: 408 and the connection is closed.", _positive,
+            "must be positive"),
+    Setting("REQUEST_BODY_TIMEOUT_S", 120.0, float,
+            "Time a client has to send a request's body once its headers arrived; later: 408.",
+            _positive, "must be positive"),
+    Setting("SINGLE_RENDER_TIMEOUT_S", 30.0, float,
+            "Longest a single-document request waits for the process's PDF renderer (busy "
+            "with other documents); longer: 503 `render_timeout` with Retry-After.", _positive,
+            "must be positive"),
     Setting("RATE_LIMIT_PER_MINUTE", 600, int,
             "API requests per client per minute (per process); 0 turns the limit off; "
             "above it 429.",
             lambda v: v >= 0, "must be 0 or more"),
     Setting("RATE_LIMIT_BURST", 60, int, "Requests a client may send at once before the rate "
             "applies.", _positive, "must be positive"),
+    Setting("MAX_DATE_AHEAD_DAYS", 365, int,
+            "Latest date a document may carry, in days after today (signing, decision, "
+            "reward dates; a year given alone may not lie beyond it); later dates get 422 "
+            "`too_far_ahead`.", lambda v: 0 <= v <= 3660, "must be 0-3660"),
     # Who may do what (service/auth).
     Setting("AUTH_ENABLED", True, _bool,
             "Require an API key (`Authorization: Bearer …`) or a signed-in user for documents, "
@@ -134,6 +149,13 @@ SETTINGS: tuple[Setting, ...] = (
             "retries.", lambda v: 1 <= v <= 10_000, "must be 1-10000"),
     Setting("MAX_BATCH_ITEMS", 50_000, int, "Most items in one batch (more: 413).", _positive,
             "must be positive"),
+    Setting("UPLOAD_READ_TIMEOUT_S", 60.0, float,
+            "Longest reading one uploaded CSV/XLSX list may take (more: 413 `upload_too_slow`).",
+            _positive, "must be positive"),
+    Setting("DISK_RESERVE_BYTES", 256 * 1024 * 1024, int,
+            "Free space kept on the data disk: a batch whose files (estimated at 64 KiB an "
+            "item) would leave less is refused with 507 `disk_full`.", lambda v: v >= 0,
+            "must be 0 or more"),
     Setting("MAX_CHUNK_ATTEMPTS", 3, int,
             "Times a chunk may be started; a chunk that keeps killing its worker is then split "
             "until its poison rows fail alone (the job ends done_with_errors).",

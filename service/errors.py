@@ -9,6 +9,7 @@ both turn a Problem into their medium.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,35 @@ def validation_problem(errors: list[FieldError], detail: str | None = None) -> P
         detail=detail or f"Có {len(errors)} lỗi trong dữ liệu gửi lên; xem danh sách errors.",
         errors=errors,
     )
+
+
+STORAGE_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """A write failed because the disk (or the quota) is full."""
+    return isinstance(exc, OSError) and exc.errno in STORAGE_FULL
+
+
+def disk_full_problem(detail: str | None = None) -> Problem:
+    """507 ``disk_full``: nothing was created; retrying later may work once space is freed."""
+    problem = Problem(507, "disk_full", "Hết dung lượng lưu trữ", detail or (
+        "Ổ dữ liệu của máy chủ đã đầy nên yêu cầu chưa được thực hiện và không có gì được "
+        "lưu. Hãy báo quản trị viên giải phóng dung lượng rồi gửi lại."))
+    problem.headers["Retry-After"] = "300"
+    return problem
+
+
+class RenderBusy(Exception):
+    """The process's renderer stayed busy longer than a request may wait for it."""
+
+
+def render_busy_problem(waited_s: float) -> Problem:
+    problem = Problem(503, "render_timeout", "Máy in văn bản đang bận",
+                      f"Không bắt đầu tạo được văn bản trong {waited_s:g} giây vì bộ tạo PDF "
+                      "đang bận với văn bản khác; vui lòng thử lại sau ít phút.")
+    problem.headers["Retry-After"] = str(max(1, round(waited_s)))
+    return problem
 
 
 class RenderError(Exception):

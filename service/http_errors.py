@@ -11,7 +11,13 @@ import logging
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from service.errors import PROBLEM_MIMETYPE, Problem, RenderError
+from service.errors import (
+    PROBLEM_MIMETYPE,
+    Problem,
+    RenderError,
+    disk_full_problem,
+    is_storage_full,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,5 +108,8 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Response:
         if isinstance(exc, RecursionError):
             return problem_response(http_problem(400, "Dữ liệu lồng nhau quá sâu."))
+        if is_storage_full(exc):
+            log.error("disk full: %s", type(exc).__name__)
+            return problem_response(disk_full_problem())
         log.exception("unhandled error")
         return problem_response(http_problem(500))

@@ -69,6 +69,16 @@ class Coefficient:
 
 
 @dataclass(frozen=True)
+class LegalBasis:
+    """The text a decision cites for its reward amounts, from the day it applies."""
+
+    start: dt.date
+    text: str
+    source: str
+    verified: bool
+
+
+@dataclass(frozen=True)
 class Award:
     code: str
     name: str
@@ -111,8 +121,10 @@ class RewardTable:
 
     def __init__(self, *, base_salaries: list[BaseSalary], awards: dict[str, Award],
                  coefficients: list[Coefficient], rounding: Rounding,
-                 allow_unverified: bool, path: str = "") -> None:
+                 allow_unverified: bool, path: str = "",
+                 legal_bases: list[LegalBasis] | None = None) -> None:
         self.base_salaries = sorted(base_salaries, key=lambda b: b.start)
+        self.legal_bases = sorted(legal_bases or [], key=lambda b: b.start)
         self.awards = awards
         self.coefficients = coefficients
         self.rounding = rounding
@@ -136,6 +148,14 @@ class RewardTable:
                 "thưởng; hãy ghi số tiền thưởng cho từng trường hợp.")
         self._check_verified(found.verified, f"mức lương cơ sở từ ngày {_short(found.start)}")
         return found
+
+    def legal_basis(self, on: dt.date) -> str | None:
+        """The decree a decision dated ``on`` cites for its reward amounts (None: none set)."""
+        found = None
+        for row in self.legal_bases:
+            if row.start <= on:
+                found = row
+        return found.text if found is not None else None
 
     def award(self, code: str) -> Award:
         if code not in self.awards:
@@ -280,8 +300,8 @@ def _unknown(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
 
 def parse(doc: Mapping[str, Any], path: str = "") -> RewardTable:
     """A :class:`RewardTable` from the parsed TOML ``doc``; every key is checked."""
-    _unknown(doc, {"version", "rounding", "policy", "base_salary", "awards", "coefficient"},
-             "rewards file")
+    _unknown(doc, {"version", "rounding", "policy", "base_salary", "awards", "coefficient",
+                   "legal_basis"}, "rewards file")
     if doc.get("version") != 1:
         raise RewardsConfigError("version: must be 1")
 
@@ -366,7 +386,8 @@ def parse(doc: Mapping[str, Any], path: str = "") -> RewardTable:
                                         _need(row, "verified", bool, where)))
 
     table = RewardTable(base_salaries=salaries, awards=awards, coefficients=coefficients,
-                        rounding=rounding, allow_unverified=allow_unverified, path=path)
+                        rounding=rounding, allow_unverified=allow_unverified, path=path,
+                        legal_bases=_legal_bases(doc.get("legal_basis", [])))
     for (award, subject), rows in table._by_key.items():
         for a, b in itertools.pairwise(rows):
             if a.start == b.start or (a.end is not None and a.end >= b.start):
@@ -377,6 +398,27 @@ def parse(doc: Mapping[str, Any], path: str = "") -> RewardTable:
                 raise RewardsConfigError(f"coefficient: {award}/tap_the is a multiple of the "
                                          "individual coefficient, which has no row")
     return table
+
+
+def _legal_bases(rows: Any) -> list[LegalBasis]:
+    if not isinstance(rows, list):
+        raise RewardsConfigError("legal_basis: must be an array of tables")
+    out = []
+    for i, row in enumerate(rows):
+        where = f"legal_basis[{i}]"
+        if not isinstance(row, dict):
+            raise RewardsConfigError(f"{where}: must be a table")
+        _unknown(row, {"from", "text", "source", "verified"}, where)
+        text = _need(row, "text", str, where).strip()
+        if not text or len(text) > 400:
+            raise RewardsConfigError(f"{where}.text: 1 to 400 characters")
+        out.append(LegalBasis(_date(row, "from", where), text,
+                              _need(row, "source", str, where),
+                              _need(row, "verified", bool, where)))
+    starts = [b.start for b in out]
+    if len(set(starts)) != len(starts):
+        raise RewardsConfigError("legal_basis: no two rows with the same `from`")
+    return out
 
 
 def load(path: str | os.PathLike[str]) -> RewardTable:

@@ -90,7 +90,7 @@ def run(host: str, port: int, *, workers: int = 1, threads: int = 8) -> None:
                 "bind": f"{host}:{port}",
                 "workers": workers,
                 "threads": threads,
-                "worker_class": "gthread",
+                "worker_class": "service.gworker.BufferingWorker",  # whole requests first
                 "timeout": settings["RENDER_TIMEOUT_S"],
                 "graceful_timeout": GRACEFUL_TIMEOUT_S,
                 "limit_request_line": 8190,

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import itertools
 import re
+import time
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,6 +37,9 @@ MAX_ROWS = 50_000
 MAX_COLUMNS = 200
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_ZIP_ENTRIES = 2000
+MAX_SHEET_CELLS = 2_000_000    # cells (filled or only styled) read from one XLSX sheet
+BLANK_ROWS_END = 1000          # this many blank rows in a row end the list: the rest is not read
+READ_BUDGET_S = 60.0           # seconds reading one upload may take (THIDUA_UPLOAD_READ_TIMEOUT_S)
 HEADER_SEARCH_ROWS = 15
 IGNORED_HEADERS = {fold(h) for h in ("STT", "TT", "Số TT", "Số thứ tự", "Ghi chú")}
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -284,13 +289,16 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS) -> Table:
+def read_csv(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS,
+             budget: Budget | None = None) -> Table:
+    budget = budget or Budget(READ_BUDGET_S)
     text = _decode_csv(raw)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
 
     def records():
         try:
             for number, cells in enumerate(reader, start=1):
+                budget.check()
                 if len(cells) > MAX_COLUMNS:
                     problem = _problem("too_many_columns", "Quá nhiều cột",
                                        f"Dòng {number} có {len(cells)} cột (tối đa {MAX_COLUMNS}).")
@@ -356,58 +364,179 @@ class _SheetFacts:
     hidden_rows: set[int]
     merged: list[tuple[int, int, int, int]]     # min_row, min_col, max_row, max_col (1-based)
     uncalculated: list[tuple[int, int]]         # formula cells without a cached value
+    width: int = 1                              # the rightmost column holding a value
+    last_row: int | None = None                 # reading stops here (a long run of blank rows)
+
+
+@functools.lru_cache(maxsize=1024)
+def _column_number(letters: str) -> int:
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return col
 
 
 def _ref(ref: str) -> tuple[int, int]:
     match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-    col = 0
-    for ch in match.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(match.group(2)), col
+    return int(match.group(2)), _column_number(match.group(1))
 
 
-def _sheet_facts(archive: zipfile.ZipFile, path: str, max_rows: int = MAX_ROWS) -> _SheetFacts:
+class Budget:
+    """The time one upload may take to read; past it, 413 (checked once a row)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise Problem(413, "upload_too_slow", "Bảng tính quá phức tạp",
+                          f"Không đọc xong tệp trong {self.seconds:g} giây; hãy xóa các hàng, "
+                          "cột và định dạng thừa (chỉ giữ bảng danh sách) rồi tải lại.")
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+class _FactsReader:
+    """One streaming pass over the sheet XML (the declared dimension is never trusted). It
+    stops at the first row with a value past the row cap (413), after BLANK_ROWS_END blank
+    rows in a row (the rest of the sheet data is skipped unparsed), past MAX_SHEET_CELLS
+    cells (413), or when the upload's time budget is spent (413)."""
+
+    def __init__(self, max_rows: int, budget: Budget) -> None:
+        self.facts = _SheetFacts(set(), set(), [], [])
+        self.last_allowed = max_rows + HEADER_SEARCH_ROWS + 1  # as read_xlsx's records()
+        self.max_rows, self.budget = max_rows, budget
+        self.cells = self.number = self.last_filled = self.column = 0
+        self.row_has_value = False
+        self.row: Any = None
+        self.data: Any = None
+
+    def start(self, element) -> None:
+        if element.tag == f"{_MAIN}row":
+            self.row, self.column, self.row_has_value = element, 0, False
+            self.number = int(element.get("r") or self.number + 1)
+        elif element.tag == f"{_MAIN}sheetData":
+            self.data = element
+
+    def cell(self, element) -> None:
+        self.cells += 1
+        if self.cells > MAX_SHEET_CELLS:
+            raise Problem(413, "too_many_cells", "Bảng tính quá lớn",
+                          f"Trang tính có hơn {MAX_SHEET_CELLS} ô; hãy xóa các ô, hàng và cột "
+                          "thừa (kể cả ô chỉ có định dạng) rồi tải lại.")
+        ref = element.get("r")
+        self.column = _column_number(ref.rstrip("0123456789")) if ref else self.column + 1
+        cached = element.find(f"{_MAIN}v")
+        if element.find(f"{_MAIN}f") is not None and (cached is None or not cached.text):
+            self.facts.uncalculated.append((self.number, self.column))
+        if (cached is not None and cached.text) or element.find(f"{_MAIN}is") is not None:
+            self.row_has_value = True
+            self._widen(self.column)
+        if self.row is not None:
+            self.row.remove(element)  # a row of a million cells never sits in memory
+
+    def _widen(self, column: int) -> None:
+        if column > MAX_COLUMNS:  # never drop a filled cell without a word
+            where = column_letter(column - 1)
+            problem = _problem("too_many_columns", "Quá nhiều cột",
+                               f"Dòng {self.number} có dữ liệu ở cột {where}, ngoài "
+                               f"{MAX_COLUMNS} cột được đọc; xóa các cột thừa.")
+            problem.errors = [FieldError(f"/rows/{self.number}/{where}", "too_many_columns",
+                                         problem.detail, row=self.number, column=where)]
+            raise problem
+        self.facts.width = max(self.facts.width, column)
+
+    def end_row(self, element) -> bool:
+        """False once reading stops before this row (after a long run of blank rows)."""
+        self.budget.check()
+        if element.get("hidden") in ("1", "true"):
+            self.facts.hidden_rows.add(self.number)
+        if self.data is not None:
+            self.data.remove(element)  # nor do a million read rows
+        self.row = None
+        if self.number - self.last_filled > BLANK_ROWS_END:
+            self.facts.last_row = max(self.last_filled, 1)
+            return False
+        if self.row_has_value:
+            if self.number > self.last_allowed:
+                raise Problem(413, "too_many_rows", "Danh sách quá dài",
+                              f"Tối đa {self.max_rows} dòng mỗi tệp.")
+            self.last_filled = self.number
+        return True
+
+    def other(self, element) -> None:
+        tag = element.tag
+        if tag == f"{_MAIN}col" and element.get("hidden") in ("1", "true"):
+            self.facts.hidden_columns.update(range(int(element.get("min")),
+                                                   min(int(element.get("max")), 16384) + 1))
+        elif tag == f"{_MAIN}mergeCell":
+            self.budget.check()
+            (r1, c1), (r2, c2) = (_ref(p) for p in element.get("ref").split(":"))
+            self.facts.merged.append((r1, c1, r2, c2))
+
+    def read(self, source) -> bool:
+        """Feed ``source``; False if it stopped before the end of the sheet data."""
+        from defusedxml.ElementTree import iterparse
+
+        for event, element in iterparse(source, events=("start", "end")):
+            if event == "start":
+                self.start(element)
+            elif element.tag == f"{_MAIN}c":
+                self.cell(element)
+            elif element.tag == f"{_MAIN}row":
+                if not self.end_row(element):
+                    return False
+            else:
+                self.other(element)
+        return True
+
+
+_ROOT = re.compile(rb"<(?:[\w.-]+:)?worksheet\b[^>]*>")
+_END_OF_DATA = re.compile(rb"</(?:[\w.-]+:)?sheetData\s*>")
+
+
+def _after_sheet_data(handle, budget: Budget) -> bytes:
+    """The sheet's root start tag and everything after its sheet data (merged ranges come
+    there), found by a plain byte search: the skipped rows are never parsed."""
+    head = handle.read(64 * 1024)
+    root = _ROOT.search(head)
+    if root is None:
+        raise ValueError("no worksheet root")
+    window = head
+    while (found := _END_OF_DATA.search(window)) is None:
+        budget.check()
+        block = handle.read(1024 * 1024)
+        if not block:
+            raise ValueError("sheet data never ends")
+        window = window[-64:] + block
+    return root.group() + window[found.end():] + handle.read()
+
+
+def _sheet_facts(archive: zipfile.ZipFile, path: str, max_rows: int = MAX_ROWS,
+                 budget: Budget | None = None) -> _SheetFacts:
     """What openpyxl's streaming reader does not tell: hidden rows/columns, merged ranges,
-    formulas without a cached value. One streaming pass over the sheet XML, which stops at
-    the first row with a value past the row cap (the rest of a huge sheet is never parsed)."""
-    from defusedxml.ElementTree import iterparse
-
-    facts = _SheetFacts(set(), set(), [], [])
-    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    last_row = max_rows + HEADER_SEARCH_ROWS + 1  # the same bound as read_xlsx's records()
-    number = 0
+    formulas without a cached value, the width and the length worth reading."""
+    reader = _FactsReader(max_rows, budget or Budget(READ_BUDGET_S))
     with archive.open(path) as handle:
-        for _, element in iterparse(handle, events=("end",)):
-            tag = element.tag
-            if tag == f"{main}col" and element.get("hidden") in ("1", "true"):
-                facts.hidden_columns.update(range(int(element.get("min")),
-                                                  int(element.get("max")) + 1))
-            elif tag == f"{main}c":
-                cached = element.find(f"{main}v")
-                if element.find(f"{main}f") is not None and (cached is None or not cached.text):
-                    facts.uncalculated.append(_ref(element.get("r")))
-            elif tag == f"{main}row":
-                number = int(element.get("r") or number + 1)
-                if number > last_row and any(
-                        child.find(f"{main}v") is not None or child.find(f"{main}is") is not None
-                        for child in element):
-                    raise Problem(413, "too_many_rows", "Danh sách quá dài",
-                                  f"Tối đa {max_rows} dòng mỗi tệp.")
-                if element.get("hidden") in ("1", "true"):
-                    facts.hidden_rows.add(number)
-                element.clear()
-            elif tag == f"{main}mergeCell":
-                (r1, c1), (r2, c2) = (_ref(p) for p in element.get("ref").split(":"))
-                facts.merged.append((r1, c1, r2, c2))
-    return facts
+        finished = reader.read(handle)
+    if not finished:
+        with archive.open(path) as handle:
+            tail = _after_sheet_data(handle, reader.budget)
+        reader.row = reader.data = None
+        reader.read(io.BytesIO(tail))
+    return reader.facts
 
 
-def read_xlsx(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS) -> Table:
+def read_xlsx(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS,
+              budget: Budget | None = None) -> Table:
     from openpyxl import load_workbook
 
+    budget = budget or Budget(READ_BUDGET_S)
     archive = _check_archive(raw)
     try:
-        facts = _sheet_facts(archive, _sheet_path(archive), max_rows)
+        facts = _sheet_facts(archive, _sheet_path(archive), max_rows, budget)
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Problem:
         raise
@@ -420,30 +549,9 @@ def read_xlsx(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS)
         if errors:
             raise validation_problem(errors, "Bảng tính có ô gộp nhiều hàng và cột hoặc công "
                                              "thức chưa tính; sửa rồi tải lại.")
-
-        def records():
-            for number, row in enumerate(sheet.iter_rows(), start=1):
-                beyond = next((i for i, cell in enumerate(row[MAX_COLUMNS:], MAX_COLUMNS)
-                               if getattr(cell, "value", None) not in (None, "")), None)
-                if beyond is not None:  # never drop a filled cell without a word
-                    where = column_letter(beyond)
-                    problem = _problem("too_many_columns", "Quá nhiều cột",
-                                       f"Dòng {number} có dữ liệu ở cột {where}, ngoài "
-                                       f"{MAX_COLUMNS} cột được đọc; xóa các cột thừa.")
-                    problem.errors = [FieldError(f"/rows/{number}/{where}", "too_many_columns",
-                                                 problem.detail, row=number, column=where)]
-                    raise problem
-                values = [getattr(cell, "value", None) for cell in row[:MAX_COLUMNS]]
-                formats = [getattr(cell, "number_format", None) for cell in row[:MAX_COLUMNS]]
-                if number > max_rows + HEADER_SEARCH_ROWS + 1 and any(
-                        v is not None for v in values):
-                    raise Problem(413, "too_many_rows", "Danh sách quá dài",
-                                  f"Tối đa {max_rows} dòng mỗi tệp.")
-                yield number, values, formats
-
         table = build_items(
-            doc_schema, _with_merged_values(records(), facts), max_rows=max_rows,
-            hidden_columns={c - 1 for c in facts.hidden_columns},
+            doc_schema, _with_merged_values(_xlsx_records(sheet, facts, max_rows, budget), facts),
+            max_rows=max_rows, hidden_columns={c - 1 for c in facts.hidden_columns},
             merged_across=[(r1, c1 - 1, c2 - 1) for r1, c1, r2, c2 in facts.merged
                            if c1 != c2 and r1 == r2])
     finally:
@@ -454,6 +562,22 @@ def read_xlsx(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS)
                                              "Hàng này đang ẩn (bộ lọc?); hiện hàng hoặc xóa nó.",
                                              row=r) for r in hidden[:200]])
     return table
+
+
+def _xlsx_records(sheet, facts: _SheetFacts, max_rows: int, budget: Budget):
+    """The rows openpyxl reads, as wide as the widest filled cell and as long as the facts
+    pass read: the declared dimension (``A1:XFD1048576`` pads every row to 16.384 cells) is
+    ignored."""
+    sheet.reset_dimensions()
+    rows = sheet.iter_rows(min_row=1, max_row=facts.last_row, min_col=1, max_col=facts.width)
+    for number, row in enumerate(rows, start=1):
+        budget.check()
+        values = [getattr(cell, "value", None) for cell in row]
+        formats = [getattr(cell, "number_format", None) for cell in row]
+        if number > max_rows + HEADER_SEARCH_ROWS + 1 and any(v is not None for v in values):
+            raise Problem(413, "too_many_rows", "Danh sách quá dài",
+                          f"Tối đa {max_rows} dòng mỗi tệp.")
+        yield number, values, formats
 
 
 def _facts_errors(facts: _SheetFacts) -> list[FieldError]:
@@ -491,18 +615,43 @@ def _with_merged_values(records, facts: _SheetFacts):
 # ---------------------------------------------------------------- entry points
 
 def read_table(raw: bytes, filename: str, doc_schema: type[Schema], *,
-               max_rows: int = MAX_ROWS) -> Table:
-    """Items from an uploaded ``.csv`` or ``.xlsx`` (chosen by name, checked by content)."""
+               max_rows: int = MAX_ROWS, budget_s: float = READ_BUDGET_S) -> Table:
+    """Items from an uploaded ``.csv`` or ``.xlsx`` (chosen by name, checked by content),
+    read within ``budget_s`` seconds (else 413)."""
     name = filename.lower()
+    budget = Budget(budget_s)
     if name.endswith(".xlsx"):
-        return read_xlsx(raw, doc_schema, max_rows=max_rows)
+        return read_xlsx(raw, doc_schema, max_rows=max_rows, budget=budget)
     if name.endswith(".csv") or name.endswith(".txt"):
-        return read_csv(raw, doc_schema, max_rows=max_rows)
+        return read_csv(raw, doc_schema, max_rows=max_rows, budget=budget)
     if name.endswith((".xls", ".xlsm", ".xlsb", ".ods")):
         raise _problem("unsupported_file", "Định dạng tệp không hỗ trợ",
                        "Chỉ nhận .xlsx hoặc .csv (UTF-8). Hãy lưu lại bảng tính dạng .xlsx.")
     raise _problem("unsupported_file", "Định dạng tệp không hỗ trợ",
                    "Chỉ nhận tệp .xlsx, .csv hoặc .json.")
+
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def safe_cell(sheet: Any, row: int, column: int, value: Any) -> Any:
+    """Write ``value`` to a cell; every cell the service writes goes through here. A string is
+    always a string cell: one that starts like a formula (OWASP CSV injection: =, +, -, @,
+    tab, CR) is kept as typed but marked with Excel's quote prefix, so no spreadsheet program
+    evaluates it, now or when a clerk edits the cell."""
+    cell = sheet.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # openpyxl would store "=…" as a formula
+        if value.startswith(FORMULA_TRIGGERS):
+            cell.quotePrefix = True
+    return cell
+
+
+def _append(sheet: Any, values: list[Any]) -> None:
+    row = sheet.max_row + 1 if sheet.max_row > 1 or sheet.cell(1, 1).value is not None else 1
+    for column, value in enumerate(values, start=1):
+        safe_cell(sheet, row, column, value)
 
 
 def xlsx_template(doc_type, columns: Iterable[str] | None = None) -> bytes:
@@ -517,10 +666,10 @@ def xlsx_template(doc_type, columns: Iterable[str] | None = None) -> bytes:
     sheet = workbook.active
     sheet.title = "Danh sách"
     guide = workbook.create_sheet("Hướng dẫn")
-    guide.append(["Cột", "Trường", "Bắt buộc", "Giải thích"])
+    _append(guide, ["Cột", "Trường", "Bắt buộc", "Giải thích"])
     for index, path in enumerate(wanted, start=1):
         column = by_path[path]
-        cell = sheet.cell(row=1, column=index, value=column.title)
+        cell = safe_cell(sheet, 1, index, column.title)
         cell.font = Font(bold=True)
         letter = column_letter(index - 1)
         sheet.column_dimensions[letter].width = max(14, min(45, len(column.title) + 6))
@@ -531,8 +680,8 @@ def xlsx_template(doc_type, columns: Iterable[str] | None = None) -> bytes:
         choices = column.field.metadata.get("enum")
         if choices:
             description += f" Giá trị: {', '.join(choices)}."
-        guide.append([column.title, path, "có" if column.field.required else "",
-                      description.strip()])
+        _append(guide, [column.title, path, "có" if column.field.required else "",
+                        description.strip()])
     sheet.freeze_panes = "A2"
     for cell in guide[1]:
         cell.font = Font(bold=True)

@@ -50,7 +50,8 @@ def test_document_type_detail_has_schema_and_example(client):
     assert body["example"] == load_sample("directive")
     schema = body["schema"]
     assert schema["type"] == "object" and schema["additionalProperties"] is False
-    assert {"issuer", "summary", "sections", "signer", "recipients"} <= set(schema["required"])
+    assert {"issuer", "summary", "closing", "signer", "recipients"} <= set(schema["required"])
+    assert {"sections", "tasks", "movement"} <= set(schema["properties"])  # sections or tasks
     assert schema["properties"]["date"]["type"] == ["string", "null"]
     assert schema["properties"]["signer"]["properties"]["prefix"]["enum"] == [
         "TM.", "KT.", "Q.", "TL.", "TUQ."]

@@ -51,3 +51,21 @@ def test_validate_and_types():
     assert run("validate", "directive", str(SAMPLES / "directive.json")).returncode == 0
     listing = run("types").stdout.decode()
     assert listing.startswith("directive\tdocx,pdf\t")
+
+
+def test_the_date_window_setting_applies_to_validate_and_render(tmp_path):
+    import datetime as dt
+    import os
+
+    payload = json.loads((SAMPLES / "directive.json").read_text(encoding="utf-8"))
+    payload["date"] = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    assert run("validate", "directive", str(path)).returncode == 0
+    env = {**os.environ, "THIDUA_MAX_DATE_AHEAD_DAYS": "1"}
+    for args in (("validate", "directive", str(path)),
+                 ("render", "directive", str(path), "-o", str(tmp_path / "x.pdf"))):
+        result = subprocess.run([sys.executable, "-m", "service", *args], cwd=ROOT, env=env,
+                                capture_output=True, timeout=300)
+        assert result.returncode == 1, args
+        assert "/date" in result.stderr.decode() and "too_far_ahead" in result.stderr.decode()

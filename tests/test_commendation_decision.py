@@ -143,8 +143,11 @@ DECISION_ORDER = [
 ARTICLE_1 = ("Điều 1. Tặng Giấy khen của Giám đốc Sở Giáo dục và Đào tạo cho 02 tập thể và 04 cá "
              "nhân (có danh sách kèm theo), vì đã có thành tích xuất sắc trong phong trào thi "
              "đua “Đổi mới, sáng tạo trong dạy và học” năm học 2025 - 2026.")
+# The money article names the amounts' legal basis (rewards.toml [[legal_basis]]) and the
+# source of the funds (DOMAIN.md §4.3, Điều 2).
 ARTICLE_2 = ("Điều 2. Các tập thể, cá nhân có tên tại Điều 1 được nhận tiền thưởng theo mức ghi "
-             "trong danh sách kèm theo; tổng số tiền thưởng là 6.080.000 đồng (Bằng chữ: Sáu "
+             "trong danh sách kèm theo, theo quy định tại Nghị định số 152/2025/NĐ-CP ngày 14 "
+             "tháng 6 năm 2025 của Chính phủ; tổng số tiền thưởng là 6.080.000 đồng (Bằng chữ: Sáu "
              "triệu không trăm tám mươi nghìn đồng). Kinh phí khen thưởng được chi từ Quỹ thi "
              "đua, khen thưởng của Sở Giáo dục và Đào tạo năm 2026.")
 ARTICLE_3 = ("Điều 3. Quyết định này có hiệu lực kể từ ngày ký. Chánh Văn phòng Sở, Trưởng các "
@@ -172,6 +175,7 @@ def test_default_articles(docx_doc, pdf_pages):
     found = texts(docx_doc)
     assert [t for t in found if t.startswith("Điều ")] == [ARTICLE_1, ARTICLE_2, ARTICLE_3]
     flat = re.sub(r"\s+", " ", " ".join(pdf_pages))
+    flat = re.sub(r"(?<=\S)- (?=\S)", "-", flat)  # a line that ends after the "-" of NĐ-CP
     for article in (ARTICLE_1, ARTICLE_2, ARTICLE_3):
         assert article in flat
 
@@ -394,8 +398,10 @@ def test_computed_rewards_match_the_table_derived_from_the_configuration():
         person("Phạm Thị Cúc", "none", award="bang_khen_bo_tinh"),
     ]
     doc = shipped_doc()
+    bases = load_sample("commendation_decision")["legal_bases"][:3]  # the 4th: a 2026-11 meeting
     for day in ("2026-06-30", "2026-07-01", "2025-12-31"):
-        payload = sample(date=day, entries=entries, attachment={"award_column": "show"})
+        payload = sample(date=day, entries=entries, attachment={"award_column": "show"},
+                         legal_bases=bases)
         table = row_texts(list_table(open_docx(render(payload, Format.DOCX).content)))
         on = dt.date.fromisoformat(day)
         expected = [

@@ -311,12 +311,16 @@ def _assert_failed_cleanly(service, job_id: str, code: str) -> None:
     assert all(s.status != "done" for s in service.store.steps(job_id))
 
 
-def test_disk_full_fails_the_job_with_a_clear_reason(tmp_path, make_service):
+def test_disk_full_fails_the_job_with_a_clear_reason(tmp_path, make_service, monkeypatch):
+    from service.jobs import files
+
     data = tmp_path / "full"
     if not _fill_tmpfs(data, 256):
         pytest.skip("mounting a small tmpfs needs root; the write-limit test covers this")
+    # the disk fills while the job runs: its admission (the free-space estimate) passed
+    monkeypatch.setattr(files, "ESTIMATED_ITEM_BYTES", 0)
     try:
-        conf = settings(tmp_path, DATA_DIR=str(data),
+        conf = settings(tmp_path, DATA_DIR=str(data), DISK_RESERVE_BYTES=0,
                         DATABASE_URL=f"sqlite:///{tmp_path}/jobs.sqlite3")
         service = make_service(conf)
         doc_type, items = directive_items(6)

@@ -256,3 +256,27 @@ def test_header_mapping_comes_from_any_schema_metadata():
     assert lookup[tabular.fold("issuer.abbreviation")].path == ("issuer", "abbreviation")
     assert lookup[tabular.fold("NGƯỜI KÝ - HỌ VÀ TÊN NGƯỜI KÝ")].path == ("signer", "name")
     assert tabular.fold("name") not in lookup  # "name" alone is ambiguous between nested ones
+
+
+def test_xlsx_merges_listed_after_skipped_blank_rows_still_apply():
+    """Reading stops after a long run of blank rows, but merged ranges (written after the
+    sheet data) are still found and applied to the rows read."""
+    def setup(sheet):
+        sheet.merge_cells("C2:C3")
+        for row in range(4, 4 + tabular.BLANK_ROWS_END + 50):
+            sheet.cell(row=row, column=1).number_format = "@"  # styled, empty
+
+    raw = xlsx([["Họ và tên", "Danh xưng", "Đơn vị"], ["An", "Ông", "Phòng Tổ chức"],
+                ["Bình", "Bà", None]], setup=setup)
+    table = read(raw, "x.xlsx")
+    assert table.rows == [2, 3]
+    assert [i.get("unit") for i in table.items] == ["Phòng Tổ chức"] * 2
+
+
+def test_xlsx_declared_dimension_is_not_trusted():
+    def setup(sheet):
+        sheet.cell(row=2, column=16384).number_format = "@"  # a styled cell at XFD
+
+    raw = xlsx([["Họ và tên", "Danh xưng"], ["An", "Ông"]], setup=setup)
+    table = read(raw, "x.xlsx")
+    assert table.items == [{"recipient_name": "An", "honorific": "Ông"}]

@@ -41,6 +41,9 @@ BOX_FIELD = {"authority": ("authority",), "award_name": ("title",),
 BOX_DEFAULTS = {"size": 14.0, "min_size": None, "lines": 1, "bold": False, "italic": False,
                 "color": "black", "align": "center", "valign": "top", "rule": False}
 _MM_KEYS = ("x", "y", "w", "h")
+# Boxes printed as an official breaks a name (never inside a two-syllable word, balanced lines,
+# the caller's own "\\n" kept) rather than filled greedily.
+BALANCED_BOXES = ("authority", "signer")
 
 
 class ProfileError(ValueError):
@@ -105,8 +108,39 @@ def load_profile(name: str) -> dict[str, Any]:
     unknown = set(blank["fields"]) - set(BOX_ORDER)
     if unknown:
         raise ProfileError(f"{name}: unknown blank fields {sorted(unknown)}")
+    if "file" in profile.get("emblem", {}):
+        profile["emblem"]["src"] = _agency_emblem(name, profile["emblem"]["file"])
     profile["name"] = name
     return profile
+
+
+def _agency_emblem(profile: str, file: str) -> str:
+    """The emblem an agency supplies for its profile (the Quốc huy or its own logo, as its
+    blank carries it): a PNG or JPEG beside the profiles, checked as an upload is. The service
+    never draws or ships one."""
+    import base64
+
+    from marshmallow import ValidationError
+
+    from schemas.certificate import MAX_EMBLEM_BYTES, _check_bitmap
+
+    path = (PROFILES_DIR / file).resolve()
+    if PROFILES_DIR.resolve() not in path.parents:
+        raise ProfileError(f"{profile}: [emblem] file must be inside {PROFILES_DIR}")
+    kinds = {".png": ("PNG", "image/png"), ".jpg": ("JPEG", "image/jpeg"),
+             ".jpeg": ("JPEG", "image/jpeg")}
+    if path.suffix.lower() not in kinds or not path.is_file():
+        raise ProfileError(f"{profile}: [emblem] file {file!r} is not a PNG or JPEG file")
+    raw = path.read_bytes()
+    if len(raw) > MAX_EMBLEM_BYTES:
+        raise ProfileError(f"{profile}: [emblem] file {file!r} is over "
+                           f"{MAX_EMBLEM_BYTES // 1024} KB")
+    kind, mime = kinds[path.suffix.lower()]
+    try:
+        _check_bitmap(raw, kind)
+    except ValidationError as exc:
+        raise ProfileError(f"{profile}: [emblem] file {file!r}: {exc.messages}") from None
+    return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}"
 
 
 def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -199,14 +233,22 @@ def wrap(text: str, max_em: float, bold: bool, italic: bool) -> list[str]:
     return lines
 
 
-def fit_box(box: Mapping[str, Any], text: str, line_height: float) -> tuple[float, list[str]]:
-    """The largest size (down to ``min_size``) at which ``text`` fits the box, and its lines.
+def break_balanced(text: str, max_em: float, bold: bool, italic: bool) -> list[str]:
+    """Lines of a name or title as an official breaks them (:func:`service.vn.break_lines`:
+    the caller's ``\\n`` kept, never inside a two-syllable word, balanced)."""
+    return vn.break_lines(text, max_em, lambda line: width_em(line, bold, italic))
+
+
+def fit_box(box: Mapping[str, Any], text: str, line_height: float, *,
+            balanced: bool = False) -> tuple[float, list[str]]:
+    """The largest size (down to ``min_size``) at which ``text`` fits the box, and its lines
+    (``balanced``: broken by :func:`break_balanced`, else filled greedily).
 
     :raises OverflowError: it does not fit even at ``min_size``.
     """
     size, lines = _fit(float(box["w"]), float(box["h"]), float(box["size"]),
                        float(box["min_size"]), int(box["lines"]), bool(box["bold"]),
-                       bool(box["italic"]), text, float(line_height))
+                       bool(box["italic"]), text, float(line_height), balanced)
     if size is None:
         raise OverflowError(box)
     return size, list(lines)
@@ -214,11 +256,13 @@ def fit_box(box: Mapping[str, Any], text: str, line_height: float) -> tuple[floa
 
 @lru_cache(maxsize=8192)  # a batch repeats its common texts on every row
 def _fit(w: float, h: float, size: float, floor: float, max_lines: int, bold: bool,
-         italic: bool, text: str, line_height: float) -> tuple[float | None, tuple[str, ...]]:
+         italic: bool, text: str, line_height: float,
+         balanced: bool = False) -> tuple[float | None, tuple[str, ...]]:
     usable_mm = w * WIDTH_SAFETY
+    breaker = break_balanced if balanced else wrap
     while True:
         max_em = usable_mm / (size * PT_TO_MM)
-        lines = wrap(text, max_em, bold, italic)
+        lines = breaker(text, max_em, bold, italic)
         height = len(lines) * size * line_height * PT_TO_MM
         if len(lines) <= max_lines and height <= h + 0.01:
             return size, tuple(lines)
@@ -270,7 +314,9 @@ def place_box(name: str, box: Mapping[str, Any], text: str, profile: Mapping[str
     line_height = float(profile["page"]["line_height"])
     size, lines = float(box["size"]), []
     forced = [t for t in text.split("\n") if t.strip()]
-    if len(forced) > 1:  # e.g. the signer block: each line fitted on its own, one common size
+    if name in BALANCED_BOXES:  # the caller's breaks and the official's, at one size
+        size, lines = fit_box(box, text, line_height, balanced=True)
+    elif len(forced) > 1:  # e.g. the signer block: each line fitted on its own, one common size
         per_line = {**box, "lines": 1, "h": box["h"] / len(forced)}
         size = min(fit_box(per_line, t, line_height)[0] for t in forced)
         lines = forced
@@ -352,6 +398,7 @@ def page_context(profile: Mapping[str, Any], mode: str, emblem: str | None,
         out["frame"] = {**frame_drawing(w, h, frame["outer_mm"], frame["inner_mm"],
                                         frame["corner_mm"]),
                         "color": profile["colors"]["frame"], "accent": profile["colors"]["accent"]}
+        emblem = emblem or profile.get("emblem", {}).get("src")  # the request's, else the agency's
         if emblem:
             box = profile["emblem"]
             out["emblem"] = {"src": emblem, "x": box["x"], "y": box["y"], "w": box["w"],

@@ -91,6 +91,19 @@ def _reward_lookup(data: Mapping[str, Any]):
     return lookup, table
 
 
+def _award_phrase(label: str, code: str | None, table) -> str:
+    """How Điều 1 names an award: ``Bằng khen …`` or ``danh hiệu “Chiến sĩ thi đua cơ sở”``."""
+    title = table is not None and code in table.awards and table.awards[code].name.startswith(
+        "Danh hiệu")
+    return f"danh hiệu “{label.strip('“”')}”" if title else label
+
+
+def _legal_basis(data: Mapping[str, Any], table) -> str | None:
+    """The decree in force for the computed amounts (the table's dated ``legal_basis``)."""
+    on = data.get("reward_date") or data.get("date") or dt.date(data["year"], 12, 31)
+    return table.legal_basis(on)
+
+
 def _column_widths(show_award: bool, show_amount: bool) -> dict[str, float]:
     widths = {"no": COL_NO_MM, "name": 50.0 if not (show_award and show_amount) else 44.0}
     if show_award:
@@ -117,6 +130,8 @@ def build_annex(data: Mapping[str, Any]) -> dict[str, Any]:
     labels: dict[str | None, str] = {}
     by_kind: dict[str, list[tuple[Mapping[str, Any], str, int | None]]] = {
         "tap_the": [], "ca_nhan": []}
+    awarded: dict[str, dict[str, Any]] = {}  # label → its phrase and counts, in list order
+    computed = False
     for index, entry in enumerate(entries):
         code = entry.get("award") or data.get("award")
         label = entry.get("award_label")
@@ -127,7 +142,11 @@ def build_annex(data: Mapping[str, Any]) -> dict[str, Any]:
         amount = entry.get("amount")
         if amount is None and compute:
             amount = lookup(index, code, entry["kind"])
+            computed = True
         by_kind[entry["kind"]].append((entry, label, amount))
+        item = awarded.setdefault(label, {"phrase": _award_phrase(label, code, table),
+                                          "tap_the": 0, "ca_nhan": 0})
+        item[entry["kind"]] += 1
 
     if options.get("sort") == "name":
         by_kind["tap_the"] = vn.sort_words(by_kind["tap_the"], key=lambda r: r[0]["name"])
@@ -221,7 +240,8 @@ def build_annex(data: Mapping[str, Any]) -> dict[str, Any]:
         "count_line": f"(Danh sách có {counts})./.",
         # not printed by the list itself: used by the articles
         "_totals": {"kinds": kinds, "counts": counts, "grand_total": grand_total,
-                    "has_money": show_amount},
+                    "has_money": show_amount, "awarded": list(awarded.values()),
+                    "legal_basis": _legal_basis(data, table) if computed else None},
     }
 
 
@@ -237,17 +257,18 @@ def article_texts(data: Mapping[str, Any], facts: Mapping[str, Any]) -> list[lis
         reason = data["reason"].strip()
         if reason.lower().startswith("vì "):
             reason = reason[3:]
-        award = _sentence(f"Tặng {data['award_title']} cho {facts['counts']} (có danh sách kèm "
-                          f"theo), vì {reason}", ".")
+        award = _sentence(f"Tặng {_whom(data, facts)} (có danh sách kèm theo), vì {reason}", ".")
     articles = [_paragraphs(award)]
     reward = given.get("reward")
     if not reward and facts["has_money"]:
         total = facts["grand_total"]
         funding = _sentence(data.get("funding_source") or DEFAULT_FUNDING, ".")
+        basis = (f", theo quy định tại {facts['legal_basis']}" if facts.get("legal_basis")
+                 else "")
         reward = (f"Các {subjects} có tên tại Điều 1 được nhận tiền thưởng theo mức ghi trong "
-                  f"danh sách kèm theo; tổng số tiền thưởng là {vn.format_number(total)} đồng "
-                  f"(Bằng chữ: {vn.amount_in_words(total)}). Kinh phí khen thưởng được chi "
-                  f"từ {funding}")
+                  f"danh sách kèm theo{basis}; tổng số tiền thưởng là "
+                  f"{vn.format_number(total)} đồng (Bằng chữ: {vn.amount_in_words(total)}). "
+                  f"Kinh phí khen thưởng được chi từ {funding}")
     if reward:
         articles.append(_paragraphs(reward))
     articles.extend(_paragraphs(text) for text in given.get("others") or ())
@@ -259,6 +280,19 @@ def article_texts(data: Mapping[str, Any], facts: Mapping[str, Any]) -> list[lis
     articles.append(_paragraphs(execution))
     articles[-1][-1] = layout.with_final_mark(articles[-1][-1])
     return articles
+
+
+def _whom(data: Mapping[str, Any], facts: Mapping[str, Any]) -> str:
+    """``Giấy khen … cho 02 tập thể và 04 cá nhân``; with several awards in one list, each award
+    with its own counts: ``Bằng khen … cho 01 tập thể; danh hiệu “…” cho 03 cá nhân``."""
+    awarded = facts.get("awarded") or []
+    if len(awarded) <= 1:
+        return f"{data['award_title']} cho {facts['counts']}"
+    parts = []
+    for item in awarded:
+        counts = " và ".join(count_text(item[k], k) for k in ("tap_the", "ca_nhan") if item[k])
+        parts.append(f"{item['phrase']} cho {counts}")
+    return "; ".join(parts)
 
 
 def decision_blocks(data: Mapping[str, Any], articles: list[list[str]]) -> list[dict[str, str]]:
@@ -297,7 +331,7 @@ def build_context(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _body(doc) -> None:
     """The decision's body: one template paragraph per block kind."""
-    common = {"space_after": 6, "line_spacing": 1.15}
+    common = {"space_after": 6}
     parts.tag(doc, "{%p for b in body %}")
     parts.tag(doc, "{%p if b.kind == 'authority' %}")
     parts.para(doc, "{{ b.text }}", bold=True, align=parts.CENTER, space_before=6,
@@ -308,11 +342,13 @@ def _body(doc) -> None:
     parts.tag(doc, "{%p elif b.kind == 'decides' %}")
     parts.para(doc, "{{ b.text }}", bold=True, align=parts.CENTER, keep_next=True, **common)
     parts.tag(doc, "{%p elif b.kind == 'clause' %}")
-    parts.mixed_para(doc, [("{{ b.label }}", {"bold": True}), (" {{ b.text }}", {})],
-                     align=parts.JUSTIFY, indent=parts.FIRST_LINE_INDENT, **common)
+    clause = parts.mixed_para(doc, [("{{ b.label }}", {"bold": True}), (" {{ b.text }}", {})],
+                              align=parts.JUSTIFY, indent=parts.FIRST_LINE_INDENT, **common)
+    parts.keep_with_next(clause, "loop.last")  # the end of the body goes with the signature
     parts.tag(doc, "{%p else %}")
-    parts.para(doc, "{{ b.text }}", align=parts.JUSTIFY, indent=parts.FIRST_LINE_INDENT,
-               **common)
+    last = parts.para(doc, "{{ b.text }}", align=parts.JUSTIFY, indent=parts.FIRST_LINE_INDENT,
+                      **common)
+    parts.keep_with_next(last, "loop.last")
     parts.tag(doc, "{%p endif %}")
     parts.tag(doc, "{%p endfor %}")
 
@@ -396,7 +432,6 @@ def build_docx_template(path: Path) -> None:
     parts.title_block(doc)
     _body(doc)
     parts.signature_block(doc)
-    parts.row_properties(doc.tables[-1].rows[0])  # keep Nơi nhận and the signer on one page
 
     parts.annex_section(doc)
     parts.tag(doc, "{%p if annex.with_header %}")
@@ -410,7 +445,7 @@ def build_docx_template(path: Path) -> None:
     _list_table(doc)
     parts.tag(doc, "{%p for line in annex.summary %}")
     parts.para(doc, "{{ line }}", align=parts.JUSTIFY, indent=parts.FIRST_LINE_INDENT,
-               space_before=6, line_spacing=1.15)
+               space_before=6)
     parts.tag(doc, "{%p endfor %}")
     parts.para(doc, "{{ annex.count_line }}", italic=True, align=parts.RIGHT, space_before=6)
     parts.save(doc, path)

@@ -19,10 +19,22 @@ def build_context(data: Mapping[str, Any]) -> dict[str, Any]:
     context = administrative_context(data, type_abbrev=TYPE_ABBREV, type_name="CHỈ THỊ")
     context["body"] = [
         *paragraphs(data["preamble"]),
-        *layout.outline_blocks(data["sections"]),
+        *paragraphs([launch] if (launch := movement_sentence(data.get("movement"))) else []),
+        *paragraphs([data["transition"]] if data.get("transition") else []),
+        *(layout.outline_blocks(data["sections"]) if data["sections"]
+          else layout.task_blocks(data["tasks"])),
         *paragraphs([layout.with_final_mark(data["closing"])]),
     ]
     return context
+
+
+def movement_sentence(movement: Mapping[str, Any] | None) -> str | None:
+    """``Bộ trưởng … phát động phong trào thi đua năm 2027 với chủ đề: “…”.``"""
+    if not movement:
+        return None
+    theme = movement["theme"].strip().strip("“”\"").rstrip(".")
+    return (f"{movement['launcher'].strip()} phát động phong trào thi đua "
+            f"{movement['period'].strip()} với chủ đề: “{theme}”.")
 
 
 def build_docx_template(path: Path) -> None:

@@ -114,10 +114,10 @@ def build_context(data: Mapping[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ DOCX template
 
-def _body_paragraph(doc, text: str, **style: Any) -> None:
-    parts.para(doc, text, align=style.pop("align", parts.JUSTIFY),
+def _body_paragraph(doc, text: str, **style: Any):
+    return parts.para(doc, text, align=style.pop("align", parts.JUSTIFY),
                indent=style.pop("indent", parts.FIRST_LINE_INDENT), space_after=6,
-               line_spacing=1.15, **style)
+               **style)
 
 
 def _table(doc) -> None:
@@ -152,20 +152,19 @@ def build_docx_template(path: Path) -> None:
     parts.tag(doc, "{%p if b.kind in ('section', 'titled') %}")
     _body_paragraph(doc, "{{ b.label }} {{ b.text }}", bold=True, keep_next=True)
     parts.tag(doc, "{%p elif b.kind == 'paragraph' %}")
-    _body_paragraph(doc, "{{ b.text }}")
+    parts.keep_with_next(_body_paragraph(doc, "{{ b.text }}"), "loop.last")
     parts.tag(doc, "{%p elif b.kind == 'table' %}")
     parts.tag(doc, "{%p if b.text %}")
     _body_paragraph(doc, "{{ b.text }}", bold=True, align=parts.CENTER, indent=Pt(0),
                     keep_next=True)
     parts.tag(doc, "{%p endif %}")
     _table(doc)
-    parts.para(doc, "", size=6, space_after=0)
+    parts.para(doc, "", size=6, space_after=0, line_spacing=1)  # the table's 6 pt margin
     parts.tag(doc, "{%p else %}")
-    _body_paragraph(doc, "{{ b.label }} {{ b.text }}")
+    parts.keep_with_next(_body_paragraph(doc, "{{ b.label }} {{ b.text }}"), "loop.last")
     parts.tag(doc, "{%p endif %}")
     parts.tag(doc, "{%p endfor %}")
     parts.signature_block(doc)
-    parts.row_properties(doc.tables[-1].rows[0])  # keep Nơi nhận and the signer on one page
     parts.save(doc, path)
 
 

@@ -329,7 +329,8 @@ def read_table(doc_type, data: bytes, filename: str) -> tuple[list[dict], list[i
     if filename.lower().endswith(".xlsx") or sniff(data) in ("zip", "ole2"):
         check_ooxml(data, kind="xlsx")  # zip bombs, OLE2, DOCTYPE: before any parser
     table = tabular.read_table(data, filename, doc_type.schema,
-                               max_rows=int(current_app.config["MAX_BATCH_ITEMS"]))
+                               max_rows=int(current_app.config["MAX_BATCH_ITEMS"]),
+                               budget_s=float(current_app.config["UPLOAD_READ_TIMEOUT_S"]))
     return table.items, table.rows
 
 

@@ -24,6 +24,9 @@ from service.bulk import BatchItem, write_atomic
 
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 TAG = "__t"
+# disk a batch takes per item, all files together: its input (~2 KB), its chunk's share
+# (certificates: ~30 KB a page) and its share of the merged result or the ZIP (as much again)
+ESTIMATED_ITEM_BYTES = 64 * 1024
 
 
 def encode(value: Any) -> Any:
@@ -102,6 +105,26 @@ class JobFiles:
 
     def result_path(self, job_id: str, output: str) -> Path:
         return self.job_dir(job_id) / f"result.{extension(output)}"
+
+    def free_bytes(self) -> int:
+        """Free space on the disk that holds (or will hold) the job files."""
+        path = self.root
+        while not path.exists() and path != path.parent:
+            path = path.parent
+        return shutil.disk_usage(path).free
+
+    def check_space(self, items: int, reserve: int) -> None:
+        """Refuse (507) a batch whose files, estimated from its items, would leave less
+        than ``reserve`` bytes free."""
+        from service.errors import disk_full_problem
+
+        needed, free = items * ESTIMATED_ITEM_BYTES, self.free_bytes()
+        if free - needed < reserve:
+            mb = 1024 * 1024
+            raise disk_full_problem(
+                f"Không đủ dung lượng trống cho lô {items} mục: cần khoảng {needed // mb + 1} "
+                f"MB, ổ dữ liệu còn {free // mb} MB và phải giữ lại {reserve // mb} MB. Lô chưa "
+                "được tạo; hãy báo quản trị viên hoặc gửi lô nhỏ hơn.")
 
     def write_inputs(self, job_id: str, items: Sequence[BatchItem],
                      spans: Sequence[range]) -> None:

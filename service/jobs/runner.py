@@ -45,6 +45,7 @@ from multiprocessing.connection import wait as wait_any
 from typing import Any
 
 from service.config import ConfigError
+from service.errors import disk_full_problem, is_storage_full
 from service.jobs.db import database_url
 from service.jobs.execute import worker_settings
 from service.jobs.files import JobFiles
@@ -181,6 +182,7 @@ class JobService:
         chunk_size = int(self.settings["CHUNK_SIZE"])
         spans = chunk_ranges(len(items), chunk_size)
         job_id = uuid.uuid4().hex
+        self.files.check_space(len(items), int(self.settings["DISK_RESERVE_BYTES"]))
         try:
             self.files.write_inputs(job_id, items, spans)
             job = self.store.create_job(job_id, document_type=doc_type.id, output=output,
@@ -197,8 +199,10 @@ class JobService:
             if conflict.existing.request_hash != fingerprint:
                 raise IdempotencyMismatch(conflict.existing) from None
             return Submission(conflict.existing, True)
-        except BaseException:  # RegisterOverlap among others
+        except BaseException as exc:  # RegisterOverlap among others
             self.files.remove_job(job_id)
+            if is_storage_full(exc):  # nothing half-written stays, nothing was created
+                raise disk_full_problem() from None
             raise
         if start:
             self.supervisor.start()

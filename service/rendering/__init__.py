@@ -18,7 +18,14 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from service.errors import Problem, RenderError, flatten_messages, validation_problem
+from service.errors import (
+    Problem,
+    RenderBusy,
+    RenderError,
+    flatten_messages,
+    render_busy_problem,
+    validation_problem,
+)
 from service.registry import DocumentType, Format
 from service.rendering import memory
 
@@ -77,8 +84,9 @@ class Renderer:
             return self._docx
 
     def render(self, doc_type: DocumentType, data: Mapping[str, Any],
-               fmt: Format) -> RenderedDocument:
-        """Render validated ``data`` as ``fmt``.
+               fmt: Format, wait_s: float | None = None) -> RenderedDocument:
+        """Render validated ``data`` as ``fmt``, waiting at most ``wait_s`` for the PDF
+        renderer (None: as long as it takes; then 503 ``render_timeout``).
 
         :raises Problem: 406-like 404 when the type has no such format.
         :raises RenderError: a template failed (our bug; logged with context).
@@ -90,12 +98,15 @@ class Renderer:
         started = time.perf_counter()
         try:
             if fmt is Format.PDF:
-                content = self.pdf.render(doc_type.html_name, context)
+                content = self.pdf.render(doc_type.html_name, context, wait_s=wait_s)
             else:
-                content = self.docx.render(doc_type.docx_name, context, title=doc_type.title)
+                content = self.docx.render(doc_type.docx_name, context,
+                                           properties=document_properties(doc_type, data))
                 content = doc_type.extra.get("finish_docx", lambda c, _: c)(content, context)
         except Problem:
             raise
+        except RenderBusy:
+            raise render_busy_problem(wait_s or 0) from None
         except Exception as exc:
             log.exception("render failed", extra={"doc_type": doc_type.id, "format": fmt.value})
             raise RenderError(f"{doc_type.id}.{fmt.value}") from exc
@@ -104,6 +115,15 @@ class Renderer:
         log.debug("rendered", extra={"doc_type": doc_type.id, "format": fmt.value,
                                      "seconds": round(elapsed, 4)})
         return RenderedDocument(content, fmt.mimetype, doc_type.filename(data, fmt))
+
+
+def document_properties(doc_type: DocumentType, data: Mapping[str, Any]) -> dict[str, str]:
+    """What a DOCX says of itself (File › Properties): its own title, the agency as author."""
+    summary = data.get("summary") or data.get("recipient_name") or ""
+    stem = doc_type.file_stem(data)
+    issuer = data.get("issuer") or {}
+    return {"title": f"{stem} - {summary}" if summary else stem,
+            "author": issuer.get("name") or data.get("authority") or ""}
 
 
 _renderers: dict[Path, Renderer] = {}

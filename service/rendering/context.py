@@ -20,7 +20,8 @@ def administrative_context(data: Mapping[str, Any], *, type_abbrev: str,
     issuer = data["issuer"]
     suffixes = [data["symbol_suffix"]] if data.get("symbol_suffix") else []
     return {
-        "issuer": {"parent": issuer.get("parent"), "name": issuer["name"]},
+        "issuer": {"parent": issuer.get("parent"), "name": issuer["name"],
+                   **layout.issuer_lines(issuer)},
         "number": data.get("number"),
         "symbol": vn.build_symbol(type_abbrev, issuer["abbreviation"], *suffixes),
         "place": data["place"],
@@ -29,7 +30,8 @@ def administrative_context(data: Mapping[str, Any], *, type_abbrev: str,
         "type_name": type_name,
         "summary": data["summary"],
         "layout": layout.header_layout(issuer, data["summary"]),
-        "signer_lines": layout.signer_lines(data["signer"]),
+        "signer_lines": layout.signer_lines(data["signer"], layout.SIGNER_COLUMN_MM,
+                                            layout.SIGNER_PT),
         "signer_name": data["signer"]["name"],
         "recipient_lines": layout.recipient_lines(data["recipients"], data["archive"]),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import threading
 from collections.abc import Mapping
@@ -26,16 +27,20 @@ class DocxBackend:
             return self._bytes[name]
 
     def render(self, template_name: str, context: Mapping[str, Any], *,
-               title: str = "") -> bytes:
+               properties: Mapping[str, str] | None = None) -> bytes:
         from docxtpl import DocxTemplate
 
         template = DocxTemplate(io.BytesIO(self.template_bytes(template_name)))
         # A fresh environment per render: docxtpl mutates env.autoescape and caches nothing.
         template.render(dict(context), jinja_env=docx_environment(), autoescape=True)
+        # set after rendering: docxtpl would double-escape templated props
         props = template.docx.core_properties
-        props.title = title  # set after rendering: docxtpl would double-escape templated props
-        props.author = ""
+        properties = properties or {}
+        props.title = properties.get("title", "")
+        props.author = props.last_modified_by = properties.get("author", "")
         props.comments = ""
+        props.created = props.modified = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        props.revision = 1
         out = io.BytesIO()
         template.save(out)
         return out.getvalue()

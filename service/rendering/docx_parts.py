@@ -22,11 +22,29 @@ from docx.shared import Cm, Mm, Pt
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-from service.rendering.layout import HEADER_LEFT_MM, HEADER_RIGHT_MM, PAGE, TEXT_WIDTH_MM
+from service.rendering.layout import (
+    HEADER_LEFT_MM,
+    HEADER_PT,
+    HEADER_RIGHT_MM,
+    MM_TO_TWIPS,
+    PAGE,
+    SIGNER_COLUMN_MM,
+    TEXT_WIDTH_MM,
+)
 
 FONT = "Times New Roman"
 BODY_PT = 14
+# Every line is exactly LINE_HEIGHT × its font size high, as the stylesheet's
+# ``line-height: 1.15`` makes it in the PDF: the DOCX then breaks pages where the PDF does
+# (Word's and LibreOffice's "multiple" spacing would add the font's own line gap, ~14 %).
+LINE_HEIGHT = 1.15
+RULE_LINE_PT = 1
+# Padding of bordered table cells, as the stylesheet's ``padding: 1pt 1.9mm``.
+CELL_PAD_V_PT = 1
+CELL_PAD_H_MM = 1.9
+SECTION_BREAK_LINE_PT = 0.05
 FIRST_LINE_INDENT = Cm(1.27)
+HEADING_KINDS = ("section", "heading", "article")
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
 JUSTIFY = WD_ALIGN_PARAGRAPH.JUSTIFY
 LEFT = WD_ALIGN_PARAGRAPH.LEFT
@@ -53,7 +71,9 @@ def new_document(*, landscape: bool = False) -> DocumentObject:
     lang.set(qn("w:val"), "vi-VN")
     normal.element.get_or_add_rPr().append(lang)
     fmt = normal.paragraph_format
-    fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(0), Pt(0), 1.0
+    fmt.space_before, fmt.space_after = Pt(0), Pt(0)
+    fmt.line_spacing = Pt(BODY_PT * LINE_HEIGHT)
+    fmt.widow_control = True  # at least two lines of a paragraph on each page, as in the PDF
     # python-docx's default template starts with one empty paragraph; drop it.
     body = doc.element.body
     for p in list(body.iterchildren(qn("w:p"))):
@@ -95,9 +115,10 @@ def _field(p: Paragraph, instr: str, *, size: int) -> None:
 
 def para(container, text: str = "", *, size: int = BODY_PT, bold: bool = False,
          italic: bool = False, align=None, indent=None, space_after: int = 0,
-         space_before: int = 0, keep_next: bool = False, line_spacing: float | None = None
+         space_before: float = 0, keep_next: bool = False, line_spacing: float = LINE_HEIGHT
          ) -> Paragraph:
-    """Add a paragraph with one run of ``text`` (which may hold docxtpl tags)."""
+    """Add a paragraph with one run of ``text`` (which may hold docxtpl tags). Its lines are
+    exactly ``line_spacing`` × ``size`` points high, like CSS ``line-height``."""
     p = container.add_paragraph()
     if text:
         run = p.add_run(text)
@@ -110,8 +131,7 @@ def para(container, text: str = "", *, size: int = BODY_PT, bold: bool = False,
     if indent is not None:
         fmt.first_line_indent = indent
     fmt.space_after, fmt.space_before = Pt(space_after), Pt(space_before)
-    if line_spacing is not None:
-        fmt.line_spacing = line_spacing
+    fmt.line_spacing = Pt(size * line_spacing)
     if keep_next:
         fmt.keep_with_next = True
     return p
@@ -126,7 +146,8 @@ def tag(container, text: str) -> Paragraph:
 
 def rule(container, indent_expr: str, *, space_after: int = 0) -> Paragraph:
     """A solid line drawn as the top border of an empty paragraph, its length set by indents
-    that the context computes (``layout.*_indent``, twips each side)."""
+    that the context computes (``layout.*_indent``, twips each side). Its height (3 pt above,
+    the 0,75 pt line, 1 pt to the paragraph and a 1 pt line) is the stylesheet's ``.rule``."""
     p = container.add_paragraph()
     ppr = p._p.get_or_add_pPr()
     bdr = OxmlElement("w:pBdr")
@@ -141,13 +162,37 @@ def rule(container, indent_expr: str, *, space_after: int = 0) -> Paragraph:
     ppr.append(ind)
     p.paragraph_format.space_after = Pt(space_after)
     p.paragraph_format.space_before = Pt(3)
+    p.paragraph_format.line_spacing = Pt(RULE_LINE_PT)
     spacing = ppr.find(qn("w:spacing"))
     if spacing is not None:
         ppr.remove(spacing)
         ppr.insert(0, spacing)
     run = p.add_run()
-    run.font.size = Pt(4)
+    run.font.size = Pt(1)
     return p
+
+
+def keep_with_next(p: Paragraph, expr: str | None = None) -> None:
+    """Keep the paragraph on the page of the next one; with ``expr``, only when that docxtpl
+    expression is true (``loop.last``: the body's last paragraph stays with the signature)."""
+    p.paragraph_format.keep_with_next = True
+    if expr is not None:
+        p._p.pPr.find(qn("w:keepNext")).set(
+            qn("w:val"), "{{ 'true' if " + expr + " else 'false' }}")
+
+
+def _cell_margins(table, *, top: int = 0, side: int = 0) -> None:
+    """The cells' padding (twips), as the stylesheet gives it: none in the borderless header
+    and signature tables, ``1pt 1.9mm`` in bordered tables."""
+    tbl_pr = table._tbl.tblPr
+    mar = OxmlElement("w:tblCellMar")
+    for name, value in (("top", top), ("left", side), ("bottom", top), ("right", side)):
+        el = OxmlElement(f"w:{name}")
+        el.set(qn("w:w"), str(value))
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    layout = tbl_pr.find(qn("w:tblLayout"))
+    layout.addnext(mar)
 
 
 def borderless_table(doc: DocumentObject, rows: int, widths_mm: Sequence[float]):
@@ -164,6 +209,7 @@ def borderless_table(doc: DocumentObject, rows: int, widths_mm: Sequence[float])
             cell.width = Mm(width)
     for col, width in zip(table.columns, widths_mm, strict=True):
         col.width = Mm(width)
+    _cell_margins(table)
     return table
 
 
@@ -179,10 +225,13 @@ def decree30_header(doc: DocumentObject, *, with_number: bool = True) -> None:
     rows = 2 if with_number else 1
     table = borderless_table(doc, rows, (HEADER_LEFT_MM, HEADER_RIGHT_MM))
     left, right = (_clear(c) for c in table.rows[0].cells)
-    tag(left, "{%p if issuer.parent %}")
-    para(left, "{{ issuer.parent|vn_upper }}", size=12, align=CENTER)
-    tag(left, "{%p endif %}")
-    para(left, "{{ issuer.name|vn_upper }}", size=12, bold=True, align=CENTER)
+    # one paragraph per line broken by the context (layout.issuer_lines), as in the PDF
+    tag(left, "{%p for line in issuer.parent_lines %}")
+    para(left, "{{ line }}", size=HEADER_PT, align=CENTER)
+    tag(left, "{%p endfor %}")
+    tag(left, "{%p for line in issuer.name_lines %}")
+    para(left, "{{ line }}", size=HEADER_PT, bold=True, align=CENTER)
+    tag(left, "{%p endfor %}")
     rule(left, "layout.agency_rule_indent")
     para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, align=CENTER)
     para(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True, align=CENTER)
@@ -204,10 +253,12 @@ def title_block(doc: DocumentObject, type_name_expr: str = "type_name") -> None:
 
 
 def body_blocks(doc: DocumentObject, loop_var: str = "body") -> None:
-    """Ô 6: the flattened body. One template paragraph per block kind, chosen by ``b.kind``."""
+    """Ô 6: the flattened body. One template paragraph per block kind, chosen by ``b.kind``.
+    Headings keep with what follows; the last paragraph keeps with the signature, so the
+    signature page always carries the end of the body (the stylesheet does the same)."""
     tag(doc, "{%p for b in " + loop_var + " %}")
     kinds = (
-        ("section", {"bold": True}, "{{ b.label }} {{ b.text }}"),
+        ("section", {"bold": True}, "{% if b.label %}{{ b.label }} {% endif %}{{ b.text }}"),
         ("heading", {"bold": True, "align": CENTER}, "{{ b.text }}"),
         ("article", {"bold": True}, "{{ b.label }} {{ b.text }}"),
         ("paragraph", {}, "{{ b.text }}"),
@@ -217,19 +268,23 @@ def body_blocks(doc: DocumentObject, loop_var: str = "body") -> None:
     for kind, style, text in kinds:
         tag(doc, ("{%p if" if first else "{%p elif") + f" b.kind == '{kind}' %}}")
         first = False
-        para(doc, text, align=style.pop("align", JUSTIFY), indent=FIRST_LINE_INDENT,
-             space_after=6, line_spacing=1.15, **style)
+        p = para(doc, text, align=style.pop("align", JUSTIFY), indent=FIRST_LINE_INDENT,
+                 space_after=6, keep_next=kind in HEADING_KINDS, **style)
+        if kind not in HEADING_KINDS:
+            keep_with_next(p, "loop.last")
     tag(doc, "{%p else %}")
-    para(doc, "{{ b.label }} {{ b.text }}", align=JUSTIFY, indent=FIRST_LINE_INDENT,
-         space_after=6, line_spacing=1.15)
+    p = para(doc, "{{ b.label }} {{ b.text }}", align=JUSTIFY, indent=FIRST_LINE_INDENT,
+             space_after=6)
+    keep_with_next(p, "loop.last")
     tag(doc, "{%p endif %}")
     tag(doc, "{%p endfor %}")
 
 
 def signature_block(doc: DocumentObject) -> None:
-    """Ô 7 and 9b: Nơi nhận on the left, the signer on the right, one borderless table."""
-    para(doc, "", space_after=6)
-    table = borderless_table(doc, 1, (TEXT_WIDTH_MM * 0.45, TEXT_WIDTH_MM * 0.55))
+    """Ô 7 and 9b: Nơi nhận on the left, the signer on the right, one borderless table whose
+    row never splits (the signer's position and name always on one page)."""
+    table = borderless_table(doc, 1, (TEXT_WIDTH_MM - SIGNER_COLUMN_MM, SIGNER_COLUMN_MM))
+    row_properties(table.rows[0])
     left, right = (_clear(c) for c in table.rows[0].cells)
     para(left, "Nơi nhận:", size=12, bold=True, italic=True)
     tag(left, "{%p for line in recipient_lines %}")
@@ -244,9 +299,15 @@ def signature_block(doc: DocumentObject) -> None:
 
 
 def save(doc: DocumentObject, path) -> None:
+    """Save a template: no properties of its own (each rendering sets them) and without the
+    thumbnail of python-docx's default template, which would show a stranger's page."""
     doc.core_properties.title = ""
     doc.core_properties.author = ""
     doc.core_properties.comments = ""
+    package = doc.part.package
+    for rel in list(package.rels.values()):
+        if rel.reltype.endswith("/thumbnail"):
+            package.rels.pop(rel.rId)
     doc.save(path)
 
 
@@ -255,7 +316,7 @@ def save(doc: DocumentObject, path) -> None:
 
 def mixed_para(container, parts: Sequence[tuple[str, dict]], *, size: int = BODY_PT,
                align=None, indent=None, space_after: int = 0, space_before: int = 0,
-               keep_next: bool = False, line_spacing: float | None = None) -> Paragraph:
+               keep_next: bool = False, line_spacing: float = LINE_HEIGHT) -> Paragraph:
     """A paragraph of several runs, each ``(text, {"bold": …, "italic": …})``: e.g. a bold
     ``Điều 1.`` followed by the article's plain text."""
     p = para(container, "", size=size, align=align, indent=indent, space_after=space_after,
@@ -275,6 +336,17 @@ def annex_section(doc: DocumentObject):
     from docx.enum.section import WD_SECTION
 
     section = doc.add_section(WD_SECTION.NEW_PAGE)
+    # The paragraph that ends the previous section is as low as a line can be, so a signature
+    # that ends at the foot of a page never pushes it onto an empty page of its own.
+    breaker = Paragraph(doc.element.body.findall(qn("w:p"))[-1], doc._body)
+    breaker.paragraph_format.space_before = breaker.paragraph_format.space_after = Pt(0)
+    breaker.paragraph_format.line_spacing = Pt(SECTION_BREAK_LINE_PT)
+    breaker.paragraph_format.keep_with_next = False
+    mark = OxmlElement("w:rPr")
+    size = OxmlElement("w:sz")
+    size.set(qn("w:val"), "2")
+    mark.append(size)
+    breaker._p.pPr.insert(breaker._p.pPr.index(breaker._p.pPr.find(qn("w:sectPr"))), mark)
     page_number_header(doc, len(doc.sections) - 1)
     sect_pr = section._sectPr
     pg_num = OxmlElement("w:pgNumType")
@@ -318,6 +390,7 @@ def bordered_table(doc: DocumentObject, rows: int, cols: int, *, width_mm: float
         layout.set(qn("w:type"), "fixed")
         tbl_pr.append(layout)
     layout.addprevious(borders)
+    _cell_margins(table, top=CELL_PAD_V_PT * 20, side=round(CELL_PAD_H_MM * MM_TO_TWIPS))
     if grid_expr is not None:
         grid = table._tbl.tblGrid
         for col in list(grid):

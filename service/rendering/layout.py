@@ -119,17 +119,26 @@ def outline_blocks(sections: Sequence[Mapping[str, Any]], *, decimal_points: boo
 
     for s_index, section in enumerate(sections):
         heading = vn.upper_vn(section["heading"]) if upper_headings else section["heading"]
-        blocks.append(Block("section", f"{roman(s_index + 1)}.", heading))
+        # a lone section is not numbered: an "I." with no "II." is wrong at first glance
+        blocks.append(Block("section", f"{roman(s_index + 1)}." if len(sections) > 1 else "",
+                            heading))
         blocks.extend(Block("paragraph", "", p) for p in section.get("paragraphs") or ())
         walk(section.get("items") or (), 1, "")
     return [b.as_dict() for b in blocks]
 
 
+def task_blocks(tasks: Sequence[Mapping[str, Any]], *,
+                decimal_points: bool = False) -> list[dict[str, str]]:
+    """A flat list of numbered tasks (1. → a) → - → +), with no section above them."""
+    return outline_blocks([{"heading": "", "items": tasks}], decimal_points=decimal_points)[1:]
+
+
 def with_final_mark(text: str) -> str:
-    """End the content with Decree 30's ``./.`` exactly once."""
+    """End the content with Decree 30's ``./.`` exactly once (a mark the clerk typed, with or
+    without a full stop before it, is not doubled)."""
     stripped = text.rstrip()
-    if stripped.endswith("./."):
-        return stripped
+    while stripped.endswith("./."):
+        stripped = stripped[:-3].rstrip()
     return stripped.rstrip(".") + "./."
 
 
@@ -147,12 +156,25 @@ def recipient_lines(recipients: Sequence[str], archive: str) -> list[str]:
     return lines
 
 
-def signer_lines(signer: Mapping[str, Any]) -> list[str]:
-    """The capitalised authority lines above the signature (ô 7a/7b)."""
-    lines = []
+def signer_lines(signer: Mapping[str, Any], column_mm: float | None = None,
+                 size_pt: float = 14) -> list[str]:
+    """The capitalised authority lines above the signature (ô 7a/7b): ``TM. ỦY BAN NHÂN DÂN``,
+    then ``KT. CHỦ TỊCH`` when a deputy signs for the head on behalf of the collective
+    (``deputy_for``), then the position. Each is broken as an official would (the caller's own
+    ``\\n`` kept, see :func:`column_lines`) to fit ``column_mm``; with no column only the
+    caller's breaks are kept (the certificate fits its own box)."""
+    texts = []
     if signer.get("prefix"):
-        lines.append(f"{signer['prefix']} {vn.upper_vn(signer['on_behalf_of'])}")
-    lines.append(vn.upper_vn(signer["position"]))
+        texts.append(f"{signer['prefix']} {signer['on_behalf_of']}")
+    if signer.get("deputy_for"):
+        texts.append(f"KT. {signer['deputy_for']}")
+    texts.append(signer["position"])
+    lines: list[str] = []
+    for text in texts:
+        if column_mm is None:
+            lines.extend(vn.break_lines(vn.upper_vn(text), float("inf"), len))
+        else:
+            lines.extend(column_lines(text, column_mm, size_pt, bold=True))
     return lines
 
 
@@ -162,12 +184,40 @@ PAGE = {"width": 210.0, "height": 297.0, "top": 20.0, "bottom": 20.0, "left": 30
 TEXT_WIDTH_MM = PAGE["width"] - PAGE["left"] - PAGE["right"]  # 165
 HEADER_LEFT_MM = 66.0   # 40 % of the text width
 HEADER_RIGHT_MM = TEXT_WIDTH_MM - HEADER_LEFT_MM
+SIGNER_COLUMN_MM = TEXT_WIDTH_MM * 0.55  # the signature table: Nơi nhận 45 %, signer 55 %
+HEADER_PT = 12        # agency and parent lines (.d30-agency/.d30-parent, decree30_header)
+SIGNER_PT = 14
+# Word's default left/right cell padding (0.19 cm, the Normal Table style of the DOCX
+# templates); the PDF's cells have none, so a line that fits Word's cell fits both.
+CELL_PADDING_MM = 108 / MM_TO_TWIPS
+FIT_SAFETY = 0.97     # room for the renderers' own rounding
+
+
+def column_lines(text: str, column_mm: float, size_pt: float, *, bold: bool) -> list[str]:
+    """``text`` in capitals, broken into the lines both formats print in a table column of
+    ``column_mm`` (:func:`service.vn.break_lines`: the caller's ``\\n`` first, then where an
+    official would break), each measured with the bundled font so neither WeasyPrint nor Word
+    wraps it again."""
+    usable = (column_mm - 2 * CELL_PADDING_MM) * FIT_SAFETY
+    return vn.break_lines(vn.upper_vn(text), usable,
+                          lambda line: text_width_mm(line, size_pt, bold=bold))
+
+
+def issuer_lines(issuer: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The header's parent (regular) and agency (bold) lines in the left column (ô 2)."""
+    parent = issuer.get("parent")
+    return {
+        "parent_lines": column_lines(parent, HEADER_LEFT_MM, HEADER_PT, bold=False)
+        if parent else [],
+        "name_lines": column_lines(issuer["name"], HEADER_LEFT_MM, HEADER_PT, bold=True),
+    }
 
 
 def header_layout(issuer: Mapping[str, Any], summary: str) -> dict[str, Any]:
-    """Rule lengths for the header and the summary, in mm and in DOCX twips (indent each side)."""
-    agency = vn.upper_vn(issuer["name"])
-    agency_rule = rule_mm([agency], 12, HEADER_LEFT_MM, fraction=0.4)
+    """Rule lengths for the header and the summary, in mm and in DOCX twips (indent each side).
+    The agency's rule is measured on its widest printed line."""
+    agency_rule = rule_mm(issuer_lines(issuer)["name_lines"], HEADER_PT, HEADER_LEFT_MM,
+                          fraction=0.4)
     motto_rule = round(text_width_mm(TIEU_NGU, 13, bold=True), 1)
     summary_rule = rule_mm([summary], 14, TEXT_WIDTH_MM, fraction=0.35)
     summary_rule = max(summary_rule, 30.0)

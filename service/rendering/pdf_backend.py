@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,12 +17,32 @@ from typing import Any
 
 from jinja2 import FileSystemLoader
 
+from service.errors import RenderBusy
 from service.rendering.assets import AssetFetcher, AssetStore, asset_root
 from service.rendering.jinja_env import html_environment
 
 log = logging.getLogger(__name__)
 
 BASE_URL = "asset:"
+_DATA_URL = re.compile(r"(data:[\w.+/-]*(?:;[\w=.+-]*)*,)[^\s'\"]{16,}")
+
+
+class RedactDataUrls(logging.Filter):
+    """WeasyPrint names an image it cannot load or draw by its URL: for a ``data:`` image that
+    is the whole payload (554 KB a line). Keep the scheme and the size, drop the data."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "data:" in message:
+            record.msg = _DATA_URL.sub(lambda m: f"{m.group(1)}…({len(m.group())} B)", message)
+            record.args = None
+        return True
+
+
+def redact_weasyprint_logs() -> None:
+    logger = logging.getLogger("weasyprint")
+    if not any(isinstance(f, RedactDataUrls) for f in logger.filters):
+        logger.addFilter(RedactDataUrls())
 
 
 class PdfBackend:
@@ -40,19 +61,27 @@ class PdfBackend:
         self._base_css = CSS(string=css_bytes.decode("utf-8"), base_url=BASE_URL,
                              url_fetcher=self.fetcher, font_config=self.font_config)
         self._lock = threading.Lock()
+        redact_weasyprint_logs()
 
     def render_html(self, template_name: str, context: Mapping[str, Any]) -> str:
         return self.env.get_template(template_name).render(context)
 
-    def html_to_pdf(self, html: str, *, extra_css: str | None = None) -> bytes:
-        """Lay out and write one PDF. Serialised per process: WeasyPrint shares caches."""
+    def html_to_pdf(self, html: str, *, extra_css: str | None = None,
+                    wait_s: float | None = None) -> bytes:
+        """Lay out and write one PDF. Serialised per process: WeasyPrint shares caches.
+
+        :param wait_s: longest to wait for the renderer (None: as long as it takes).
+        :raises RenderBusy: it stayed busy longer.
+        """
         from weasyprint import CSS, HTML
 
         stylesheets = [self._base_css]
         if extra_css:
             stylesheets.append(CSS(string=extra_css, base_url=BASE_URL, url_fetcher=self.fetcher,
                                    font_config=self.font_config))
-        with self._lock:
+        if not self._lock.acquire(timeout=-1 if wait_s is None else wait_s):
+            raise RenderBusy
+        try:
             gc_was_enabled = gc.isenabled()
             gc.disable()  # as render_document: keeps long documents (3.000-row lists) linear
             try:
@@ -62,6 +91,8 @@ class PdfBackend:
             finally:
                 if gc_was_enabled:
                     gc.enable()
+        finally:
+            self._lock.release()
 
     def render_document(self, html: str):  # -> weasyprint.document.Document
         """Lay out without writing, for callers that count pages or merge documents."""
@@ -77,5 +108,6 @@ class PdfBackend:
                 if gc_was_enabled:
                     gc.enable()
 
-    def render(self, template_name: str, context: Mapping[str, Any]) -> bytes:
-        return self.html_to_pdf(self.render_html(template_name, context))
+    def render(self, template_name: str, context: Mapping[str, Any],
+               wait_s: float | None = None) -> bytes:
+        return self.html_to_pdf(self.render_html(template_name, context), wait_s=wait_s)

@@ -2,7 +2,8 @@
 
 Dates (Decree 30, DOMAIN.md §1.9), document numbers and symbols (§1.7-1.8), numerals and
 amounts in words (§5.1), names (NFC, capitals, collation, honorifics: §5.2-5.6) and input
-hygiene (control, bidi and invisible characters; legacy TCVN3/VNI text). No Flask, no I/O;
+hygiene (control, bidi and invisible characters; legacy TCVN3/VNI text), and where a
+header line breaks (:mod:`service.vn.linebreak`). No Flask, no I/O;
 importing builds constant tables only. Jinja filters: :mod:`service.vn.jinja`.
 """
 
@@ -14,8 +15,9 @@ from service.vn.dates import (
     format_date_short,
     place_date_line,
 )
-from service.vn.hygiene import TextError, check_text
+from service.vn.hygiene import TextError, check_script, check_text
 from service.vn.legacy import detect_legacy_encoding, detect_mojibake
+from service.vn.linebreak import break_lines
 from service.vn.names import (
     HONORIFICS,
     honorific,
@@ -63,7 +65,9 @@ __all__ = [
     "WordsOptions",
     "amount_in_words",
     "blank_date",
+    "break_lines",
     "build_symbol",
+    "check_script",
     "check_text",
     "detect_legacy_encoding",
     "detect_mojibake",

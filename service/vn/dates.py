@@ -10,6 +10,7 @@ still gives the year: ``Hà Nội, ngày      tháng      năm 2020`` (``BLANK_W
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 #: Number of plain spaces left for a hand-written day or month on a document signed later.
 BLANK_WIDTH = 6
@@ -76,3 +77,26 @@ def format_date_short(d: dt.date) -> str:
     """``05/01/2020``: the short form used inside running text and lists."""
     d = _check(d)
     return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+_DATE_IN_TEXT = re.compile(
+    r"ngày\s+(\d{1,2})\s*(?:tháng\s+(\d{1,2})\s+năm\s+(\d{4})\b|[/.-](\d{1,2})[/.-](\d{4})\b)",
+    re.IGNORECASE)
+_CITATION = re.compile(r"\bsố\s+\S+\s+$", re.IGNORECASE)
+
+
+def dates_in_text(text: str, *, citations_only: bool = False) -> list[dt.date]:
+    """The real dates written in ``text`` as ``ngày 14 tháng 6 năm 2025`` or
+    ``ngày 14/6/2025`` (also ``-`` or ``.``). ``citations_only``: only the date of a cited
+    document, right after its number (``… số 210/KH-UBND ngày 20/12/2025``), not deadlines
+    such as ``trước ngày 20/01/2026``."""
+    found = []
+    for match in _DATE_IN_TEXT.finditer(text):
+        if citations_only and not _CITATION.search(text, 0, match.start()):
+            continue
+        day, month, year = (int(g) for g in match.groups() if g is not None)
+        try:
+            found.append(dt.date(year, month, day))
+        except ValueError:
+            continue
+    return found

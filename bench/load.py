@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     key = create_key(data, role="clerk")
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("THIDUA_")},
            "THIDUA_DATA_DIR": str(data), "THIDUA_PORT": str(port), "THIDUA_LOG_LEVEL": "WARNING",
-           "THIDUA_GUNICORN_WORKERS": str(args.workers), "THIDUA_RATE_LIMIT_PER_MINUTE": "0"}
+           "THIDUA_GUNICORN_WORKERS": str(args.workers), "THIDUA_RATE_LIMIT_PER_MINUTE": "0",
+           "THIDUA_AUTH_FAILURES_PER_MINUTE": "0"}  # one address sends every failure
     log = open(data / "gunicorn.log", "wb")  # noqa: SIM115
     extra = ["--max-requests", "0"] if args.no_recycle else []
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", *extra,

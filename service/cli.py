@@ -265,8 +265,12 @@ def users_create(username: str, role: str, display_name: str, generate: bool) ->
 @users.command("list")
 def users_list() -> None:
     """List users with their role and state."""
-    for u in _auth_store().list_users():
-        state = "khóa" if u.disabled else "tạm khóa" if u.locked_until else "hoạt động"
+    from service.jobs.models import utcnow
+
+    now = utcnow()
+    for u in _auth_store().list_users():  # tạm khóa: locked for some address (sign-in)
+        locked = u.locked_until is not None and u.locked_until > now
+        state = "khóa" if u.disabled else "tạm khóa" if locked else "hoạt động"
         click.echo(f"{u.username:<24} {u.role:<6} {state:<10} đăng nhập lần cuối "
                    f"{_when(u.last_login_at)}  {u.display_name}")
 
@@ -465,7 +469,7 @@ def _remote_batch(server: str, doc_type, source: str, common_path: str | None, o
         if bar is not None:
             bar.__exit__(None, None, None)
             bar = None
-        if job["status"] != "succeeded":
+        if job["status"] not in ("succeeded", "done_with_errors"):
             detail = "; ".join(e.get("message", "") for e in job["errors"]) or job["status"]
             raise Problem(409, f"batch_{job['status']}", f"Lô {job['id']} không hoàn thành",
                           detail)
@@ -477,6 +481,10 @@ def _remote_batch(server: str, doc_type, source: str, common_path: str | None, o
     except RemoteError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{output}: {job['done']} văn bản ({size} byte), lô {job['id']}")
+    for failed in job.get("failed_items", []):  # done_with_errors: the rest was delivered
+        click.echo(f"lỗi: {failed['message']}", err=True)
+    if job.get("failed_items"):
+        sys.exit(2)
 
 
 def _read_batch_input(doc_type, path: str, common_path: str | None) -> tuple[dict, list,

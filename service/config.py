@@ -102,10 +102,19 @@ SETTINGS: tuple[Setting, ...] = (
             "Require an API key (`Authorization: Bearer …`) or a signed-in user for documents, "
             "batches and the web page. Turn off only on a single-user machine."),
     Setting("LOGIN_MAX_FAILURES", 5, int,
-            "Failed logins in a row that lock a user name for LOGIN_LOCKOUT_S.",
+            "Failed logins in a row, from one address, that lock a user name for that address "
+            "for LOGIN_LOCKOUT_S (other addresses can still sign in).",
             lambda v: 1 <= v <= 100, "must be 1-100"),
-    Setting("LOGIN_LOCKOUT_S", 300, int, "Seconds a user name stays locked after too many "
-            "failed logins (an admin can unlock it earlier).", _positive, "must be positive"),
+    Setting("LOGIN_LOCKOUT_S", 300, int, "Seconds a user name stays locked for an address "
+            "after too many failed logins (an admin can unlock it earlier).", _positive,
+            "must be positive"),
+    Setting("AUTH_FAILURES_PER_MINUTE", 10, int,
+            "Failed authentications (no or wrong key, wrong password) an address may make per "
+            "minute (per process) once its burst is spent; above it 429; 0 turns it off.",
+            lambda v: v >= 0, "must be 0 or more"),
+    Setting("AUTH_FAILURES_BURST", 20, int,
+            "Failed authentications an address may make at once before that rate applies.",
+            _positive, "must be positive"),
     Setting("SESSION_IDLE_MINUTES", 60, int,
             "A web session ends after this long without a request.", _positive,
             "must be positive"),
@@ -148,8 +157,9 @@ SETTINGS: tuple[Setting, ...] = (
             "item) would leave less is refused with 507 `disk_full`.", lambda v: v >= 0,
             "must be 0 or more"),
     Setting("MAX_CHUNK_ATTEMPTS", 3, int,
-            "Times a chunk may be started; a chunk that keeps killing its worker then fails "
-            "its job with a clear error.", lambda v: 1 <= v <= 20, "must be 1-20"),
+            "Times a chunk may be started; a chunk that keeps killing its worker is then split "
+            "until its poison rows fail alone (the job ends done_with_errors).",
+            lambda v: 1 <= v <= 20, "must be 1-20"),
     Setting("CHUNK_TIME_LIMIT_S", 600, int,
             "Longest a chunk may run before its worker is stopped (counts as an attempt).",
             _positive, "must be positive"),

@@ -47,6 +47,7 @@ class Problem(Exception):
     detail: str = ""
     errors: list[FieldError] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # extension members of the body
 
     def __str__(self) -> str:
         lines = [f"{self.title}" + (f": {self.detail}" if self.detail else "")]
@@ -68,6 +69,8 @@ class Problem(Exception):
             body["detail"] = self.detail
         if self.errors:
             body["errors"] = [e.as_dict() for e in self.errors]
+        for key, value in self.extra.items():
+            body.setdefault(key, value)
         return body
 
 

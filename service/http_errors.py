@@ -62,6 +62,13 @@ def http_problem(status: int, detail: str | None = None) -> Problem:
     return Problem(status, code, title, detail if detail is not None else default)
 
 
+def _store_down(exc: Exception) -> Response:
+    from service.auth.guard import store_unavailable
+
+    log.error("service database unavailable: %s", type(exc).__name__)
+    return problem_response(store_unavailable())
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(exc: Problem) -> Response:
@@ -86,6 +93,11 @@ def register_error_handlers(app: Flask) -> None:
             problem.headers["Allow"] = ", ".join(exc.valid_methods)
             problem.detail = "Địa chỉ này chỉ nhận: " + ", ".join(exc.valid_methods) + "."
         return problem_response(problem)
+
+    from service.auth.guard import STORE_DOWN
+
+    for exc_class in STORE_DOWN:  # the database locked or unreachable outside the batch API
+        app.register_error_handler(exc_class, _store_down)
 
     @app.errorhandler(RenderError)
     def _render(exc: RenderError) -> Response:

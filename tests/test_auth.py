@@ -116,18 +116,24 @@ def test_a_success_resets_the_failure_count(auth):
 def test_sessions_expire_when_idle_and_at_their_maximum_age(auth):
     user = auth.create_user("van.thu", PASSWORD)
     start = utcnow()
+
+    def resolve(token, now):  # activity is recorded in the background: wait for it here
+        found = auth.resolve_session(token, now=now)
+        assert auth.flush()
+        return found
+
     token = auth.create_session(user, now=start)
-    assert auth.resolve_session(token, now=start + timedelta(seconds=300)).username == "van.thu"
+    assert resolve(token, start + timedelta(seconds=300)).username == "van.thu"
     # idle 10 minutes after the last request: gone
-    assert auth.resolve_session(token, now=start + timedelta(seconds=300 + 601)) is None
-    assert auth.resolve_session(token, now=start + timedelta(seconds=1)) is None  # deleted
+    assert resolve(token, start + timedelta(seconds=300 + 601)) is None
+    assert resolve(token, start + timedelta(seconds=1)) is None  # deleted
     # active all along, still ends at the maximum age
     token = auth.create_session(user, now=start)
     t = start
     for _ in range(6):
         t += timedelta(seconds=500)
-        assert auth.resolve_session(token, now=t) is not None
-    assert auth.resolve_session(token, now=start + timedelta(seconds=3601)) is None
+        assert resolve(token, t) is not None
+    assert resolve(token, start + timedelta(seconds=3601)) is None
 
 
 def test_password_change_disable_and_logout_end_sessions(auth):
@@ -170,6 +176,7 @@ def test_api_keys_are_stored_as_digests_and_revoked_at_once(auth):
         stored = conn.execute(text("SELECT secret_hash FROM auth_api_keys")).scalar_one()
     assert token.split("_", 2)[2] not in stored and len(stored) == 64
     assert auth.verify_key(token).id == key.id
+    assert auth.flush()  # last use is recorded in the background, off the request path
     assert auth.verify_key(token).last_used_at is not None
     wrong = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     for bad in (wrong, token + "x", "thd_" + key.id, "", "Bearer " + token,
@@ -434,3 +441,49 @@ def test_openapi_declares_the_bearer_scheme(anon_client):
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http", "scheme": "bearer",
         "description": "Khóa API dạng thd_…; tạo bằng python -m service keys create TÊN"}
+
+
+def test_a_lockout_is_per_name_and_address(auth):
+    """Wrong passwords from one address lock the name there only: the user still signs in
+    from their own address, and the stranger stays locked even with the right password."""
+    auth.create_user("quan.tri", PASSWORD, "admin")
+    now = utcnow()
+    for _ in range(3):
+        with pytest.raises(LoginFailed):
+            auth.authenticate("quan.tri", "doan-bua-mat-khau", now=now, address="203.0.113.9")
+    with pytest.raises(LockedOut):
+        auth.authenticate("quan.tri", PASSWORD, now=now, address="203.0.113.9")
+    assert auth.authenticate("quan.tri", PASSWORD, now=now, address="10.0.0.5").role == "admin"
+    assert auth.get_user("quan.tri").locked_until is not None  # the admin page shows it
+    auth.unlock("quan.tri")
+    assert auth.authenticate("quan.tri", PASSWORD, now=now, address="203.0.113.9")
+
+
+def test_a_stranger_cannot_lock_admin_out_through_the_sign_in_form(tmp_path):
+    from service import create_app
+
+    app = create_app({"DATA_DIR": str(tmp_path), "LOGIN_MAX_FAILURES": 2,
+                      "LOGIN_LOCKOUT_S": 120})
+    store_of(app).create_user("admin", PASSWORD, "admin")
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for attempt in ("sai-mat-khau-1", "sai-mat-khau-2", PASSWORD):
+        last = login(stranger, "admin", attempt)
+    assert last.status_code == 429  # locked for the stranger's address
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "10.0.0.5"
+    assert login(owner, "admin").status_code == 303
+
+
+def test_users_list_shows_a_lockout_only_while_it_lasts(tmp_path):
+    store = AuthStore.from_settings({"DATA_DIR": str(tmp_path), "LOGIN_MAX_FAILURES": 2})
+    store.create_user("van.thu", PASSWORD)
+    long_ago = utcnow() - timedelta(hours=1)
+    for _ in range(2):  # locked an hour ago from some address, for 5 minutes: over
+        with pytest.raises(LoginFailed):
+            store.authenticate("van.thu", "sai-mat-khau-1", now=long_ago, address="192.0.2.1")
+    assert "hoạt động" in run_cli("users", "list", data_dir=tmp_path).stdout
+    for _ in range(2):
+        with pytest.raises(LoginFailed):
+            store.authenticate("van.thu", "sai-mat-khau-1", address="192.0.2.1")
+    assert "tạm khóa" in run_cli("users", "list", data_dir=tmp_path).stdout

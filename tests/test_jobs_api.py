@@ -16,7 +16,8 @@ from tests.support.documents import pdf_pages_text
 
 PROBLEM = "application/problem+json"
 FIELDS = {"id", "document_type", "output", "status", "total", "done", "failed", "created_at",
-          "started_at", "finished_at", "errors", "result_url"}
+          "started_at", "finished_at", "errors", "result_url", "register_first",
+          "register_last", "failed_items"}
 
 
 @pytest.fixture
@@ -77,7 +78,7 @@ def download(client, url: str):
 
 
 def finished(job: dict) -> bool:
-    return job["status"] in ("succeeded", "failed", "cancelled")
+    return job["status"] in ("succeeded", "done_with_errors", "failed", "cancelled")
 
 
 def service(app):
@@ -498,3 +499,72 @@ def test_metrics_report_jobs_chunks_queue_depth_and_durations(jobs_app, jc):
     assert all(count == (1 if le >= run_time else 0) for le, count in buckets.items())
     # the cancelled job never started: it has no run time
     assert values[(f"{name}_count", (("status", "cancelled"),))] == 0
+
+
+def certificates(start: int) -> dict:
+    """The sample certificate list (4 rows), numbered from ``start``."""
+    body = load_sample("certificate_batch")
+    body["common"]["register_start"] = start
+    return {"document_type": "certificate", "output": "pdf", **body}
+
+
+def test_a_register_range_the_owner_already_printed_is_refused(jobs_app, jc):
+    """The same list posted twice without an Idempotency-Key would print Số sổ 1093–1096
+    twice: the second is 409 with the earlier job; other ranges and other owners are free."""
+    first = post(jc, certificates(1093))
+    assert first.status_code == 202, first.get_data(as_text=True)
+    first_id = first.get_json()["id"]
+    again = problem(post(jc, certificates(1093)), 409, "register_range_overlap")
+    assert again["batch_id"] == first_id
+    assert again["batch_url"] == f"/api/v1/batches/{first_id}"
+    assert "1093" in again["detail"] and "1096" in again["detail"]
+    assert [e["pointer"] for e in again["errors"]] == ["/common/register_start"]
+    problem(post(jc, certificates(1090)), 409, "register_range_overlap")  # 1090–1093
+    assert post(jc, certificates(1097)).status_code == 202  # 1097–1100: next in the register
+    assert post(client_as(jobs_app, "clerk", "another-unit"),
+                certificates(1093)).status_code == 202  # another owner's register
+    assert len(service(jobs_app).store.list_jobs(owner=jc.owner, limit=10)) == 2
+
+
+def test_a_register_range_of_a_cancelled_or_failed_job_may_be_printed_again(jobs_app, jc):
+    from service import registry
+    from service.bulk import prepare
+
+    body = certificates(2000)
+    doc_type = registry.get("certificate")
+    items = prepare(doc_type, body["common"], body["items"])
+    jobs = service(jobs_app)
+    cancelled = jobs.submit(doc_type, "pdf", items, owner=jc.owner, start=False,
+                            register=range(2000, 2004)).job.id
+    assert jc.post(f"/api/v1/batches/{cancelled}/cancel").status_code == 200
+    failed = jobs.submit(doc_type, "pdf", items, owner=jc.owner, start=False,
+                         register=range(2002, 2006)).job.id
+    jobs.store.fail_step(failed, 1, "storage_full", "Hết dung lượng lưu trữ.")
+    assert jc.get(f"/api/v1/batches/{failed}").get_json()["status"] == "failed"
+    response = post(jc, certificates(2000))  # neither printed anything
+    assert response.status_code == 202, response.get_data(as_text=True)
+    job = response.get_json()
+    assert job["register_first"] == 2000 and job["register_last"] == 2003
+
+
+def test_a_job_with_a_poison_item_finishes_with_errors_and_delivers_the_rest(jobs_app, jc):
+    """A render error in chunk 1 (items 1–2) splits it; the item that fails alone is listed
+    in ``failed_items``; the status is done_with_errors and the result holds the 5 others."""
+    job_id = queued_job(jobs_app, 6, owner=jc.owner)
+    store = service(jobs_app).store
+    store.fail_step(job_id, 1, "render_failed", "Không tạo được văn bản.")  # split in two
+    halves = [s for s in store.steps(job_id) if s.number > 4]
+    assert [(s.start, s.stop) for s in halves] == [(0, 1), (1, 2)]
+    store.fail_step(job_id, halves[1].number, "render_failed", "Không tạo được văn bản.")
+    service(jobs_app).supervisor.start()
+    job = wait_until(jc, job_id, finished)
+    assert job["status"] == "done_with_errors", job
+    assert (job["done"], job["failed"], job["errors"]) == (5, 1, [])
+    [failed] = job["failed_items"]
+    assert (failed["item"], failed["row"], failed["code"]) == (2, None, "item_failed")
+    assert failed["message"].startswith("Mục 2 không in được")
+    result = download(jc, job["result_url"])
+    assert result.status_code == 200
+    text = "\n".join(pdf_pages_text(result.data))
+    assert "đợt 001" not in text
+    assert [text.find(f"đợt {i:03d}") > -1 for i in (0, 2, 3, 4, 5)] == [True] * 5

@@ -42,7 +42,9 @@ def test_batch_command_submits_to_a_running_service(tmp_path):
         pages = pdf_pages_text(out.read_bytes())
         assert [f"Số {i:02d}" in p for i, p in enumerate(pages)] == [True] * 7
         # the JSON form of the same list, as a zip of DOCX files
-        items = {"common": sample["common"], "items": sample["items"]}
+        # (numbered on from the first list: Số sổ 1093–1099 are printed already)
+        items = {"common": {**sample["common"], "register_start": 1100},
+                 "items": sample["items"]}
         source = tmp_path / "list.json"
         source.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
         out_zip = tmp_path / "out.zip"
@@ -76,7 +78,7 @@ def test_worker_needs_a_broker_and_db_upgrade_reports_the_revision(tmp_path):
     assert bad.returncode == 1 and "Redis" in bad.stderr
     upgrade = run_cli("db-upgrade", env=env, timeout=60)
     assert upgrade.returncode == 0, upgrade.stderr
-    assert upgrade.stdout.strip().endswith(": 0002")
+    assert upgrade.stdout.strip().endswith(": 0005")
     assert (tmp_path / "jobs.sqlite3").exists()
 
 

@@ -42,7 +42,7 @@ def wait_finished(client, job_id: str, timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         job = client.get(f"/api/v1/batches/{job_id}").get_json()
-        if job["status"] in ("succeeded", "failed", "cancelled"):
+        if job["status"] in ("succeeded", "done_with_errors", "failed", "cancelled"):
             return job
         assert time.monotonic() < deadline, job
         time.sleep(0.1)

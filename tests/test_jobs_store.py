@@ -147,31 +147,61 @@ def test_merge_runs_once_every_chunk_is_done(store):
     assert view.finished_at >= view.started_at
 
 
-def test_dead_claimers_are_released_until_attempts_run_out(store):
-    job = make_job(store)
+def test_dead_claimers_are_released_until_attempts_run_out_then_the_step_is_split(store):
+    job = make_job(store)  # steps 1–3: items 1–3, 4–6, 7–8; step 4: the merge
     for attempt in (1, 2, 3):
         claim = store.claim(job.id, 2, DEAD, lease_s=60, max_attempts=3)
         assert claim.outcome == "claimed" and claim.step.attempts == attempt
         released = store.reclaim_stale(max_attempts=3)
-        assert released == [(job.id, 2, "pending" if attempt < 3 else "failed")]
+        assert released == [(job.id, 2, "pending" if attempt < 3 else "split")]
     view = store.get(job.id)
-    assert view.status == "failed" and view.failed == 3
-    assert view.error_code == "attempts_exhausted"
-    assert "phần 2 (mục 4–6)" in view.error_message and "3 lần" in view.error_message
-    assert view.errors[0]["code"] == "attempts_exhausted"
-    assert {s.status for s in store.steps(job.id) if s.number != 2} == {"cancelled"}
-    assert store.claim(job.id, 1, claimer_id(), lease_s=60, max_attempts=3).outcome == \
-        "inactive"
+    assert view.status == "running" and view.failed == 0 and view.chunk_count == 4
+    steps = store.steps(job.id)
+    assert [(s.number, s.kind, s.start, s.stop, s.status) for s in steps[1:]] == [
+        (2, "render", 3, 6, "split"), (3, "render", 6, 8, "pending"),
+        (4, "merge", 0, 8, "pending"), (5, "render", 3, 4, "pending"),
+        (6, "render", 4, 6, "pending")]
+    for _ in range(3):  # item 4 alone keeps killing its worker: it fails alone
+        store.claim(job.id, 5, DEAD, lease_s=60, max_attempts=3)
+        store.reclaim_stale(max_attempts=3)
+    view = store.get(job.id)
+    assert view.status == "running" and view.failed == 1 and view.error_code is None
+    assert [(i["item"], i["code"], i["reason"]) for i in view.failed_items] == [
+        (4, "item_failed", "worker_died")]
+    assert "Mục 4 không in được" in view.failed_items[0]["message"]
+    for number in (1, 3, 6):
+        store.claim(job.id, number, claimer_id(), lease_s=60, max_attempts=3)
+        finish = store.finish_render(job.id, number)
+    assert finish.merge_ready and store.delivered_steps(job.id) == [1, 6, 3]
+    assert store.merge_number(job.id) == 4
+    store.claim(job.id, 4, claimer_id(), lease_s=60, max_attempts=3)
+    assert store.finish_merge(job.id, 4, 123)
+    done = store.get(job.id)
+    assert (done.status, done.done, done.failed) == ("done_with_errors", 7, 1)
+    assert store.queue_depth() == 0
 
 
 def test_a_redelivered_message_cannot_loop(store):
     """Celery path: a redelivery after the worker died claims the step again; once the
-    step has used its attempts, the next delivery fails the job instead of running."""
+    step has used its attempts, the next delivery splits a render step (its halves are new
+    steps) and fails the job for the merge step, instead of running."""
     job = make_job(store)
     for _ in range(3):
         assert store.claim(job.id, 1, DEAD, lease_s=60, max_attempts=3).outcome == "claimed"
     assert store.claim(job.id, 1, DEAD, lease_s=60, max_attempts=3).outcome == "exhausted"
-    assert store.get(job.id).status == "failed"
+    assert store.steps(job.id)[0].status == "split" and store.get(job.id).status == "running"
+    # a message for the split step delivered once more: nothing happens (no second split)
+    assert store.claim(job.id, 1, DEAD, lease_s=60, max_attempts=3).outcome == "inactive"
+    assert len(store.steps(job.id)) == 6 and store.get(job.id).chunk_count == 4
+    for number in (2, 3, 5, 6):
+        store.claim(job.id, number, claimer_id(), lease_s=60, max_attempts=3)
+        store.finish_render(job.id, number)
+    for _ in range(3):
+        assert store.claim(job.id, 4, DEAD, lease_s=60, max_attempts=3).outcome == "claimed"
+    assert store.claim(job.id, 4, DEAD, lease_s=60, max_attempts=3).outcome == "exhausted"
+    view = store.get(job.id)
+    assert view.status == "failed" and view.error_code == "attempts_exhausted"
+    assert "bước ghép kết quả" in view.error_message and "3 lần" in view.error_message
 
 
 def test_leases_of_other_hosts_expire(store):
@@ -324,3 +354,18 @@ def test_the_queue_limit_holds_against_concurrent_submissions(store):
         thread.join()
     assert len(made) == 3 and len(refused) == 5
     assert store.queue_depth() == 9 and all(depth == 9 for depth in refused)
+
+
+def test_an_overlapping_register_range_of_the_same_owner_is_refused(store):
+    from service.jobs.store import RegisterOverlap
+
+    first = make_job(store, "1" * 32, owner="key:a", register=range(1093, 1097))
+    assert (first.register_first, first.register_last) == (1093, 1096)
+    with pytest.raises(RegisterOverlap) as taken:
+        make_job(store, "2" * 32, owner="key:a", register=range(1096, 1100))
+    assert taken.value.existing.id == first.id
+    assert store.get("2" * 32) is None  # nothing created
+    make_job(store, "3" * 32, owner="key:b", register=range(1093, 1097))  # another owner
+    make_job(store, "4" * 32, owner="key:a", register=range(1097, 1101))  # the next numbers
+    store.cancel("4" * 32)  # cancelled: it printed nothing, its numbers are free again
+    make_job(store, "5" * 32, owner="key:a", register=range(1097, 1101))

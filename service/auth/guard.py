@@ -20,7 +20,10 @@ from typing import TypeVar
 from urllib.parse import quote
 
 from flask import Flask, current_app, g, redirect, request, session
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from service import ratelimit
 from service.auth.models import ADMIN
 from service.auth.store import AuthStore, Principal
 from service.errors import Problem
@@ -87,21 +90,53 @@ def _identify() -> Principal | None:
     return None
 
 
+STORE_DOWN = (OperationalError, PoolTimeout)  # locked, unreachable, no free connection
+RETRY_AFTER_S = 5
+
+
+def store_unavailable() -> Problem:
+    """503 when credentials cannot be checked: the database is locked or unreachable."""
+    return Problem(503, "auth_unavailable", "Chưa kiểm tra được thông tin xác thực",
+                   "Cơ sở dữ liệu của dịch vụ đang bận hoặc không kết nối được; vui lòng "
+                   "thử lại sau ít giây.", headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
 def _guard():
     if not current_app.config["AUTH_ENABLED"]:
         g.principal = LOCAL
         return None
-    g.principal = principal = _identify()
-    if principal is not None:
-        g.client_id = principal.owner
     endpoint = request.endpoint
     view = current_app.view_functions.get(endpoint)
-    if endpoint is None or endpoint in PUBLIC_ENDPOINTS or getattr(view, PUBLIC_ATTR, False):
+    is_public = endpoint is None or endpoint in PUBLIC_ENDPOINTS or getattr(
+        view, PUBLIC_ATTR, False)
+    if request.headers.get("Authorization") is not None:
+        wait = ratelimit.failure_wait()  # this address has failed too often: not even checked
+        if wait > 0:
+            raise ratelimit.too_many_failures(wait)
+    try:
+        principal = _identify()
+    except Problem:  # a malformed, wrong or revoked key
+        ratelimit.record_failure()
+        raise
+    except STORE_DOWN as exc:
+        logging.getLogger("thidua.auth").error("credentials not checked: %s",
+                                               type(exc).__name__)
+        if not is_public:
+            raise store_unavailable() from None
+        principal = None  # health checks and docs answer without knowing who asks
+    g.principal = principal
+    if principal is not None:
+        g.client_id = principal.owner
+    if is_public:
         return None  # unknown routes fall through to the usual 404/405
     if principal is None:
         if _wants_page():
             target = request.full_path if request.query_string else request.path
             return redirect(f"/dang-nhap?next={quote(target, safe='/')}", code=303)
+        wait = ratelimit.failure_wait()
+        if wait > 0:
+            raise ratelimit.too_many_failures(wait)
+        ratelimit.record_failure()
         raise _unauthorized("authentication_required",
                             "Cần khóa API (Authorization: Bearer …) hoặc đăng nhập trên trang "
                             "web để dùng chức năng này.")

@@ -60,3 +60,16 @@ class ApiKey(Base):
     created_by: Mapped[str] = mapped_column(String(200), default="")
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    """Failed sign-ins in a row for one user name from one client address: the lockout is
+    per pair, so a stranger's guesses lock only the stranger out."""
+
+    __tablename__ = "auth_login_failures"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

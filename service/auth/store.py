@@ -8,9 +8,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import logging
+import os
 import re
 import secrets
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +24,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.auth.models import ADMIN, CLERK, ROLES, ApiKey, User, WebSession
+from service.auth.models import ADMIN, CLERK, ROLES, ApiKey, LoginFailure, User, WebSession
 from service.jobs import db
 from service.jobs.models import utcnow
 
@@ -31,6 +34,10 @@ KEY_ID = re.compile(r"^[0-9a-f]{12}$")
 KEY_SECRET = re.compile(r"^[A-Za-z0-9_-]{43}$")
 MIN_PASSWORD, MAX_PASSWORD = 10, 256
 TOUCH_EVERY = timedelta(seconds=60)  # write last-seen/last-used at most this often
+WAIT_S = 3.0  # longest a request waits for the database (a lock, a connection): then 503
+MAX_PENDING_TOUCHES = 10_000  # last-use writes waiting; past this, new ones are dropped
+
+log = logging.getLogger("thidua.auth")
 
 _hasher = PasswordHasher()  # Argon2id, RFC 9106 low-memory profile
 
@@ -158,17 +165,70 @@ def generate_password() -> str:
     return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
 
 
+class _Toucher:
+    """Best-effort writes of last use (keys) and last activity (sessions), off the request
+    path: a daemon thread writes what requests left; a locked or unreachable database
+    costs the record, never a request. Later values for the same row replace earlier ones."""
+
+    def __init__(self, write: Callable[[dict], None]) -> None:
+        self._write = write
+        self._pending: dict[tuple[str, str], Any] = {}
+        self._cond = threading.Condition()
+        self._busy = False
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def put(self, kind: str, ident: str, value: Any) -> None:
+        with self._cond:
+            if len(self._pending) >= MAX_PENDING_TOUCHES and (kind, ident) not in self._pending:
+                return
+            self._pending[(kind, ident)] = value
+            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(target=self._run, name="thidua-auth-touch",
+                                                daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending:
+                    self._cond.wait()
+                batch, self._pending, self._busy = self._pending, {}, True
+            try:
+                self._write(batch)
+            except Exception as exc:  # best effort: the next use records it again
+                log.warning("last use not recorded: %s", type(exc).__name__)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything put so far has been written (or dropped); tests, the CLI."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+
+
 class AuthStore:
-    """Thread-safe; one per process and database URL."""
+    """Thread-safe; one per process and database URL.
+
+    Requests wait at most ``wait_s`` for the database (SQLite's busy timeout, PostgreSQL's
+    connect and lock timeouts): a locked or unreachable store raises SQLAlchemy's
+    ``OperationalError`` quickly, which the guard answers with 503. Verifying a key or a
+    session only reads; their last use is recorded afterwards by a background thread.
+    """
 
     def __init__(self, url: str, *, migrate: bool = True, max_failures: int = 5,
                  lockout_s: int = 300, session_idle_s: int = 3600,
-                 session_max_s: int = 12 * 3600) -> None:
+                 session_max_s: int = 12 * 3600, wait_s: float = WAIT_S) -> None:
         self.url = url
-        self.engine = db.get_engine(url)
+        if migrate:  # migrations may wait for another process's as long as the store does
+            db.upgrade(db.get_engine(url))
+        self.engine = db.get_engine(url, wait_s)
         self._writer = db.writer(self.engine)
-        if migrate:
-            db.upgrade(self.engine)
+        self._toucher = _Toucher(self._record_touches)
         self.max_failures, self.lockout_s = max_failures, lockout_s
         self.session_idle = timedelta(seconds=session_idle_s)
         self.session_max = timedelta(seconds=session_max_s)
@@ -285,17 +345,23 @@ class AuthStore:
         with self._write() as session, session.begin():
             user = self._require(session, username)
             user.failed_logins, user.locked_until = 0, None
+            session.execute(delete(LoginFailure).where(LoginFailure.username == user.username))
 
-    def authenticate(self, username: str, password: str,
-                     now: datetime | None = None) -> UserView:
+    def authenticate(self, username: str, password: str, now: datetime | None = None,
+                     address: str = "") -> UserView:
         """The user whose name and password these are.
 
-        :raises LockedOut: too many failures lately (the password is not even checked).
+        Failures count per user name and client ``address``: ``max_failures`` in a row lock
+        the name for that address only, so a stranger's guesses never lock its owner out.
+
+        :raises LockedOut: too many failures lately from this address (the password is not
+            even checked).
         :raises LoginFailed: unknown user, wrong password or disabled account (one error,
             one timing: an unknown name still costs a hash verification).
         """
         now = now or utcnow()
         name = normalise_username(username)
+        address = (address or "")[:64]
         if not USERNAME.match(name) or len(password) > MAX_PASSWORD:
             _verify(_dummy_hash(), password[:MAX_PASSWORD])
             raise LoginFailed()
@@ -304,18 +370,18 @@ class AuthStore:
             if user is None:
                 _verify(_dummy_hash(), password)
                 raise LoginFailed()
-            if user.locked_until is not None and user.locked_until > now:
-                raise LockedOut(max(1, int((user.locked_until - now).total_seconds()) + 1))
+            record = session.get(LoginFailure, (name, address), with_for_update=True)
+            if record is not None and record.locked_until is not None \
+                    and record.locked_until > now:
+                raise LockedOut(max(1, int((record.locked_until - now).total_seconds()) + 1))
             ok = _verify(user.password_hash, password)
-            if not ok or user.disabled:
-                user.failed_logins += 1
-                if user.failed_logins >= self.max_failures:
-                    user.locked_until = now + timedelta(seconds=self.lockout_s)
-                    user.failed_logins = 0
-                failed = True
+            failed = not ok or user.disabled
+            if failed:
+                self._count_failure(session, user, record, address, now)
             else:
-                failed = False
-                user.failed_logins, user.locked_until = 0, None
+                if record is not None:
+                    session.delete(record)
+                user.failed_logins = 0
                 user.last_login_at = now
                 if _hasher.check_needs_rehash(user.password_hash):
                     user.password_hash = _hasher.hash(password)
@@ -323,6 +389,26 @@ class AuthStore:
         if failed:
             raise LoginFailed()
         return view
+
+    def _count_failure(self, session: Session, user: User, record: LoginFailure | None,
+                       address: str, now: datetime) -> None:
+        """One more failure for (user, address); lock the pair at ``max_failures``. The
+        user's own columns keep the latest lockout for the admin page."""
+        session.execute(delete(LoginFailure).where(  # forget long-quiet addresses
+            LoginFailure.updated_at < now - timedelta(seconds=self.lockout_s),
+            LoginFailure.username == user.username, LoginFailure.address != address))
+        if record is None:
+            record = LoginFailure(username=user.username, address=address, failures=0)
+            session.add(record)
+        elif record.updated_at < now - timedelta(seconds=self.lockout_s):
+            record.failures = 0  # failures long ago do not add up
+        record.failures += 1
+        record.updated_at = now
+        user.failed_logins += 1
+        if record.failures >= self.max_failures:
+            record.locked_until = now + timedelta(seconds=self.lockout_s)
+            record.failures = 0
+            user.locked_until = record.locked_until
 
     # -- web sessions ---------------------------------------------------------------------
 
@@ -352,13 +438,11 @@ class AuthStore:
             expired = row.expires_at <= now
             created, seen = row.created_at, row.last_seen_at
         if expired or user is None or user.disabled:
-            self.end_session(token)
+            self._toucher.put("session", digest, None)  # delete it, in the background
             return None
         if now - seen >= TOUCH_EVERY:
-            with self._write() as session, session.begin():
-                session.execute(update(WebSession).where(WebSession.id_hash == digest).values(
-                    last_seen_at=now,
-                    expires_at=min(now + self.session_idle, created + self.session_max)))
+            self._toucher.put("session", digest, (now, min(now + self.session_idle,
+                                                           created + self.session_max)))
         return _user_view(user)
 
     def end_session(self, token: str) -> None:
@@ -413,10 +497,25 @@ class AuthStore:
                 return None
             view = _key_view(key)
         if view.last_used_at is None or now - view.last_used_at >= TOUCH_EVERY:
-            with self._write() as session, session.begin():
-                session.execute(update(ApiKey).where(ApiKey.id == view.id).values(
-                    last_used_at=now))
+            self._toucher.put("key", view.id, now)
         return view
+
+    def _record_touches(self, touches: dict[tuple[str, str], Any]) -> None:
+        """Write last uses (the background thread): one short transaction."""
+        with self._write() as session, session.begin():
+            for (kind, ident), value in touches.items():
+                if kind == "key":
+                    session.execute(update(ApiKey).where(ApiKey.id == ident).values(
+                        last_used_at=value))
+                elif value is None:
+                    session.execute(delete(WebSession).where(WebSession.id_hash == ident))
+                else:
+                    session.execute(update(WebSession).where(WebSession.id_hash == ident)
+                                    .values(last_seen_at=value[0], expires_at=value[1]))
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait for the background last-use writes made so far (tests, commands)."""
+        return self._toucher.flush(timeout)
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -186,6 +186,17 @@ def assign_registers(common: Mapping[str, Any], items: Sequence[Any]
     return common, out, []
 
 
+def register_range(common: Mapping[str, Any], items: Sequence[Any]) -> range | None:
+    """The register numbers a batch numbers from ``common.register_start`` (the rows that
+    carry no number of their own), or None when it numbers none."""
+    start = common.get("register_start") if isinstance(common, Mapping) else None
+    text = str(start).strip() if start is not None and not isinstance(start, bool) else ""
+    if not text.isdigit() or len(text) > 12 or common.get("register_no"):
+        return None
+    count = sum(1 for item in items if isinstance(item, Mapping) and not item.get("register_no"))
+    return range(int(text), int(text) + count) if count else None
+
+
 def check_batch(prepared: Sequence[Any]) -> list[FieldError]:
     """Refuse duplicate register numbers: each names the row that already has it."""
     seen: dict[str, Any] = {}
@@ -224,6 +235,7 @@ DOCUMENT_TYPE = DocumentType(
         "finish_docx": finish_docx,
         "prepare_items": assign_registers,
         "check_batch": check_batch,
+        "register_range": register_range,
         "batch_columns": ("honorific", "recipient_name", "position", "unit", "register_no",
                           "recipient_kind", "achievement"),
         "not_printed": ("award", "recipient_kind", "honorific", "profile", "mode", "emblem",

@@ -38,9 +38,9 @@ from service.bulk import OUTPUTS
 from service.errors import FieldError, Problem, validation_problem
 from service.http_errors import problem_response
 from service.jobs.files import JOB_ID, extension, mimetype
-from service.jobs.models import SUCCEEDED
+from service.jobs.models import DELIVERED
 from service.jobs.runner import IdempotencyMismatch, JobService, QueueFull, request_fingerprint
-from service.jobs.store import JobView, NotCancellable
+from service.jobs.store import JobView, NotCancellable, RegisterOverlap
 from service.jsonbody import parse_json
 from service.registry import Format, safe_file_stem
 
@@ -76,7 +76,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def job_json(job: JobView) -> dict[str, Any]:
-    ready = job.status == SUCCEEDED and job.files_removed_at is None
+    ready = job.status in DELIVERED and job.files_removed_at is None
     return {
         "id": job.id,
         "document_type": job.document_type,
@@ -90,6 +90,9 @@ def job_json(job: JobView) -> dict[str, Any]:
         "finished_at": _iso(job.finished_at),
         "errors": list(job.errors),
         "result_url": url_for("batches.result", job_id=job.id) if ready else None,
+        "register_first": job.register_first,
+        "register_last": job.register_last,
+        "failed_items": list(job.failed_items),
     }
 
 
@@ -108,6 +111,22 @@ def _job_response(job: JobView, status: int = 200, *, replayed: bool = False):
 def _not_found(job_id: str) -> Problem:
     return Problem(404, "batch_not_found", "Không tìm thấy lô",
                    f"Không có lô nào mang mã “{job_id[:40]}”.")
+
+
+def _register_taken(register: range, earlier: JobView) -> Problem:
+    """409: the owner already has a job printing some of these register numbers."""
+    mine = f"{register.start}–{register[-1]}"
+    theirs = f"{earlier.register_first}–{earlier.register_last}"
+    created = earlier.created_at.astimezone().strftime("%H:%M ngày %d/%m/%Y")
+    message = (f"Số sổ {mine} trùng với lô {earlier.id} (số sổ {theirs}, trạng thái "
+               f"“{earlier.status}”, gửi lúc {created}). Nếu đây là lần gửi lại, hãy dùng lô "
+               f"đó; nếu không, chọn số sổ bắt đầu khác.")
+    return Problem(409, "register_range_overlap", "Số sổ đã được dùng", message,
+                   [FieldError("/common/register_start", "register_range_overlap", message)],
+                   extra={"batch_id": earlier.id,
+                          "batch_url": url_for("batches.get_batch", job_id=earlier.id),
+                          "register_first": earlier.register_first,
+                          "register_last": earlier.register_last})
 
 
 def _principal() -> Principal:
@@ -334,14 +353,21 @@ def build_blueprint() -> Blueprint:
         "id": {"type": "string"}, "document_type": {"type": "string"},
         "output": {"type": "string", "enum": list(OUTPUTS)},
         "status": {"type": "string",
-                   "enum": ["queued", "running", "succeeded", "failed", "cancelled"]},
+                   "enum": ["queued", "running", "succeeded", "done_with_errors", "failed",
+                            "cancelled"]},
         "total": {"type": "integer"}, "done": {"type": "integer"},
         "failed": {"type": "integer"},
         "created_at": {"type": "string", "format": "date-time"},
         "started_at": {"type": ["string", "null"], "format": "date-time"},
         "finished_at": {"type": ["string", "null"], "format": "date-time"},
         "errors": {"type": "array", "items": {"type": "object"}},
-        "result_url": {"type": ["string", "null"]}}}
+        "result_url": {"type": ["string", "null"]},
+        "register_first": {"type": ["integer", "null"]},
+        "register_last": {"type": ["integer", "null"]},
+        "failed_items": {"type": "array", "items": {"type": "object", "properties": {
+            "item": {"type": "integer"}, "row": {"type": ["integer", "null"]},
+            "code": {"type": "string"}, "reason": {"type": "string"},
+            "message": {"type": "string"}}}}}}
     job_response = {"description": "Lô", "content": {"application/json": {"schema": job_schema}}}
     problem = {"description": "application/problem+json"}
 
@@ -363,7 +389,10 @@ def build_blueprint() -> Blueprint:
                 "output": {"type": "string", "enum": list(OUTPUTS)},
                 "common": {"type": "string", "description": "JSON"},
                 "file": {"type": "string", "format": "binary"}}}}}},
-        responses={"202": job_response, "413": problem, "415": problem, "422": problem,
+        responses={"202": job_response, "409": {
+            "description": "application/problem+json: register_range_overlap (with batch_id "
+                           "and batch_url of the earlier job)"},
+            "413": problem, "415": problem, "422": problem,
                    "503": {"description": "application/problem+json: queue_full (with "
                                           "Retry-After) or jobs_unavailable"}})
     def create_batch():
@@ -394,11 +423,16 @@ def build_blueprint() -> Blueprint:
             raise _queue_full(full) from None
         from service.bulk import prepare
 
+        numbering = doc_type.extra.get("register_range")
+        register = numbering(common, items) if numbering is not None else None
         prepared = prepare(doc_type, common, items, rows=rows,
                            max_items=int(current_app.config["MAX_BATCH_ITEMS"]))
         try:
             submission = service.submit(doc_type, output, prepared, owner=owner,
-                                        idempotency_key=key, fingerprint=envelope.fingerprint)
+                                        idempotency_key=key, fingerprint=envelope.fingerprint,
+                                        register=register)
+        except RegisterOverlap as overlap:
+            raise _register_taken(register, overlap.existing) from None
         except IdempotencyMismatch as mismatch:
             raise _reused_key(mismatch.existing) from None
         except QueueFull as full:  # filled by a concurrent batch while this one validated
@@ -438,10 +472,10 @@ def build_blueprint() -> Blueprint:
         from service.api import content_disposition
 
         job = _get_or_404(job_id)
-        if job.status != SUCCEEDED:
+        if job.status not in DELIVERED:
             raise Problem(409, "batch_not_ready", "Lô chưa có kết quả",
                           f"Lô đang ở trạng thái “{job.status}”; kết quả chỉ có khi lô đã "
-                          f"hoàn thành (succeeded).")
+                          f"hoàn thành (succeeded hoặc done_with_errors).")
         path = jobs().files.result_path(job.id, job.output)
         if job.files_removed_at is not None or not path.is_file():
             raise Problem(410, "batch_result_expired", "Kết quả không còn",

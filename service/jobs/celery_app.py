@@ -201,8 +201,8 @@ def execute_task(settings: Mapping[str, Any], job_id: str, number: int) -> str:
     finally:
         stop.set()
     if outcome == "merge_ready":
-        merge = claim.step.chunk_count + 1
-        if ctx.store.mark_enqueued(job_id, merge):
+        merge = ctx.store.merge_number(job_id)  # not chunk_count + 1: steps may be split
+        if merge is not None and ctx.store.mark_enqueued(job_id, merge):
             send_step(settings, job_id, merge)
     return outcome
 

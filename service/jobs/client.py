@@ -16,7 +16,7 @@ from typing import Any
 
 from service.errors import FieldError, Problem
 
-FINISHED = ("succeeded", "failed", "cancelled")
+FINISHED = ("succeeded", "done_with_errors", "failed", "cancelled")
 
 
 class RemoteError(Exception):

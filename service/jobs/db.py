@@ -21,7 +21,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _ADVISORY_LOCK_KEY = 0x7468696475610006  # "thidua" + issue 6; any constant shared by all
 SQLITE_FILE = "jobs.sqlite3"
 
-_engines: dict[tuple[int, str], Engine] = {}
+WAIT_S = 60.0  # how long the job store's own work waits for a lock (workers, migrations)
+_engines: dict[tuple[int, str, float], Engine] = {}
 _engines_lock = threading.Lock()
 
 
@@ -40,13 +41,13 @@ def redact(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, wait_s: float) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # No pool: a connection per transaction costs microseconds with SQLite, and an app that
     # is built and dropped (tests, a reloaded worker) leaves no open file behind.
-    engine = create_engine(url, connect_args={"timeout": 60}, poolclass=NullPool)
+    engine = create_engine(url, connect_args={"timeout": wait_s}, poolclass=NullPool)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:
@@ -54,7 +55,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={int(wait_s * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -66,17 +67,29 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def get_engine(url: str) -> Engine:
-    """One engine per URL per process (engines must not cross a fork)."""
-    key = (os.getpid(), url)
+def get_engine(url: str, wait_s: float = WAIT_S) -> Engine:
+    """One engine per URL and lock wait per process (engines must not cross a fork).
+
+    ``wait_s`` bounds how long a statement waits for a lock (SQLite's busy timeout,
+    PostgreSQL's ``lock_timeout``) and, up to 10 s, for a PostgreSQL connection: request
+    paths use a few seconds, so a locked or unreachable store answers 503 instead of hanging.
+    """
+    key = (os.getpid(), url, float(wait_s))
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:
             if url.startswith("sqlite"):
-                engine = _sqlite_engine(url)
+                engine = _sqlite_engine(url, wait_s)
             else:
+                connect_args: dict = {"connect_timeout": max(1, min(10, int(wait_s)))}
+                if wait_s < WAIT_S:  # added to the URL's own options (a search_path, …)
+                    own = make_url(url).query.get("options", "")
+                    own = " ".join(own) if isinstance(own, tuple) else own
+                    connect_args["options"] = (f"{own} -c lock_timeout={int(wait_s * 1000)}"
+                                               ).strip()
                 engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                                       connect_args={"connect_timeout": 10})
+                                       pool_timeout=max(1.0, wait_s),
+                                       connect_args=connect_args)
             _engines[key] = engine
         return engine
 
@@ -86,6 +99,19 @@ def writer(engine: Engine) -> Engine:
     if engine.dialect.name == "sqlite":
         return engine.execution_options(sqlite_begin="IMMEDIATE")
     return engine
+
+
+def probe(url: str, wait_s: float) -> bool:
+    """True when the store answers a write transaction within ``wait_s`` (readiness)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    engine = get_engine(url, wait_s)
+    try:
+        with writer(engine).begin() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except SQLAlchemyError:
+        return False
 
 
 def alembic_config(connection=None):

@@ -161,7 +161,7 @@ def _render(ctx: JobContext, step: StepView) -> str:
             raise StepFailed("unknown_document_type",
                              f"Loại văn bản “{step.document_type}” không còn được hỗ trợ.")
         try:
-            items = ctx.files.read_input(step.job_id, step.number)
+            items = _step_items(ctx, step)
         except FileNotFoundError:
             raise StepFailed("input_missing", f"Dữ liệu đầu vào của {_what(step)} không còn "
                                               f"trên đĩa; hãy gửi lại lô.") from None
@@ -188,14 +188,43 @@ def _render(ctx: JobContext, step: StepView) -> str:
     return "merge_ready" if finish.merge_ready else "done"
 
 
+def _source(step: StepView) -> int:
+    """The render step whose input file holds this step's items: itself, or for a step split
+    from a failing one, the original step its items came from."""
+    return step.start // step.chunk_size + 1 if step.chunk_size else step.number
+
+
+def _step_items(ctx: JobContext, step: StepView) -> list:
+    items = ctx.files.read_input(step.job_id, _source(step))
+    return [item for item in items if step.start <= item.index < step.stop]
+
+
+def _record_failed_rows(ctx: JobContext, job_id: str) -> None:
+    """Note the spreadsheet row of every failed item while the inputs are still there."""
+    rows = {}
+    for step in ctx.store.failed_item_steps(job_id):
+        try:
+            items = _step_items(ctx, step)
+        except (OSError, ValueError):
+            continue
+        if items and items[0].row is not None:
+            rows[step.number] = items[0].row
+    if rows:
+        ctx.store.record_item_rows(job_id, rows)
+
+
 def _merge(ctx: JobContext, step: StepView) -> str:
     from service.bulk import assemble
 
+    _record_failed_rows(ctx, step.job_id)
     paths = [ctx.files.chunk_path(step.job_id, n, step.output)
-             for n in range(1, step.chunk_count + 1)]
+             for n in ctx.store.delivered_steps(step.job_id)]
     missing = [p for p in paths if not p.exists()]
     dest = ctx.files.result_path(step.job_id, step.output)
     if not dest.exists():
+        if not paths:
+            raise StepFailed("all_items_failed", "Không mục nào in được (mục nào cũng lỗi khi "
+                                                 "tạo văn bản); xem failed_items.")
         if missing:
             raise StepFailed("chunk_missing",
                              f"Thiếu {len(missing)} phần đã tạo (tệp bị xóa khỏi đĩa); hãy "

@@ -1,8 +1,11 @@
 """The job records: one row per batch job and one per step of it.
 
-A job of ``total`` items is split into ``chunk_count`` render steps of at most
-``chunk_size`` items (numbers 1…N) and one merge step (number N+1) that becomes eligible
-once every render step is done. The database, not the broker, is the source of truth: a
+A job of ``total`` items is split into render steps of at most ``chunk_size`` items (numbers
+1…N) and one merge step (number N+1) that becomes eligible once ``chunks_done`` reaches
+``chunk_count``, the render steps to finish. A render step that keeps killing its worker is
+split in two new steps (numbers after the merge step; ``chunk_count`` grows by one) until
+the poison items are alone; those fail alone (``item_failed``, counted in ``chunks_done`` and
+``failed``) and the job delivers the rest. The database, not the broker, is the source of truth: a
 step's ``status``, ``attempts``, ``claimed_by`` and ``lease_until`` decide who may work on it,
 so a message delivered twice or a worker that died mid-step never loses or duplicates work.
 """
@@ -25,16 +28,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-# Job statuses (the API's vocabulary).
+# Job statuses (the API's vocabulary). ``done_with_errors``: finished, the result holds every
+# item but the poison ones, which the job lists (``failed_items``).
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
     "queued", "running", "succeeded", "failed", "cancelled")
-JOB_STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)
+DONE_WITH_ERRORS = "done_with_errors"
+JOB_STATUSES = (QUEUED, RUNNING, SUCCEEDED, DONE_WITH_ERRORS, FAILED, CANCELLED)
 ACTIVE = (QUEUED, RUNNING)
-FINISHED = (SUCCEEDED, FAILED, CANCELLED)
+FINISHED = (SUCCEEDED, DONE_WITH_ERRORS, FAILED, CANCELLED)
+DELIVERED = (SUCCEEDED, DONE_WITH_ERRORS)  # a result exists
+# jobs whose register numbers count as printed: cancelled and failed jobs deliver no result
+PRINTS_REGISTER = (QUEUED, RUNNING, SUCCEEDED, DONE_WITH_ERRORS)
 
-# Step statuses.
-PENDING, DONE = "pending", "done"
-STEP_STATUSES = (PENDING, RUNNING, DONE, FAILED, CANCELLED)
+# Step statuses. A render step that used all its attempts is ``split`` into two halves (new
+# steps) until the poison items are alone; such an item's step is ``item_failed``.
+PENDING, DONE, SPLIT, ITEM_FAILED = "pending", "done", "split", "item_failed"
+STEP_STATUSES = (PENDING, RUNNING, DONE, FAILED, CANCELLED, SPLIT, ITEM_FAILED)
 
 # Step kinds.
 RENDER, MERGE = "render", "merge"
@@ -98,6 +107,9 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     files_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # the register numbers (số sổ) numbered from ``common.register_start``, inclusive
+    register_first: Mapped[int | None] = mapped_column(BigInteger)
+    register_last: Mapped[int | None] = mapped_column(BigInteger)
 
     steps: Mapped[list[Step]] = relationship(back_populates="job", cascade="all, delete-orphan",
                                              passive_deletes=True, order_by="Step.number")
@@ -105,6 +117,7 @@ class Job(Base):
     __table_args__ = (
         UniqueConstraint("idempotency_scope", "idempotency_key",
                          name="uq_batch_jobs_idempotency"),
+        Index("ix_batch_jobs_owner_register", "owner", "document_type", "register_first"),
     )
 
 
@@ -126,6 +139,7 @@ class Step(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
+    item_row: Mapped[int | None] = mapped_column(Integer)  # spreadsheet row of an item_failed
 
     job: Mapped[Job] = relationship(back_populates="steps")
 

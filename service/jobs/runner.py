@@ -170,9 +170,13 @@ class JobService:
 
     def submit(self, doc_type, output: str, items: Sequence, *, owner: str | None = None,
                idempotency_key: str | None = None, fingerprint: str | None = None,
-               start: bool = True) -> Submission:
+               start: bool = True, register: range | None = None) -> Submission:
         """Store validated items (:func:`service.bulk.prepare`'s output) as a queued job and
-        wake the supervisor (``start=False``: only store it)."""
+        wake the supervisor (``start=False``: only store it). ``register``: the register
+        numbers the job prints, refused while the owner has a job printing any of them.
+
+        :raises RegisterOverlap: with that earlier job.
+        """
         from service.bulk import chunk_ranges
 
         chunk_size = int(self.settings["CHUNK_SIZE"])
@@ -185,7 +189,8 @@ class JobService:
                                         spans=spans, chunk_size=chunk_size, owner=owner,
                                         idempotency_key=idempotency_key,
                                         request_hash=fingerprint,
-                                        max_queue_items=int(self.settings["QUEUE_MAX_ITEMS"]))
+                                        max_queue_items=int(self.settings["QUEUE_MAX_ITEMS"]),
+                                        register=register)
         except QueueDepthExceeded as exceeded:  # another batch filled the queue meanwhile
             self.files.remove_job(job_id)
             raise self._queue_full(exceeded.depth, len(items)) from None
@@ -194,7 +199,7 @@ class JobService:
             if conflict.existing.request_hash != fingerprint:
                 raise IdempotencyMismatch(conflict.existing) from None
             return Submission(conflict.existing, True)
-        except BaseException as exc:
+        except BaseException as exc:  # RegisterOverlap among others
             self.files.remove_job(job_id)
             if is_storage_full(exc):  # nothing half-written stays, nothing was created
                 raise disk_full_problem() from None
@@ -227,6 +232,7 @@ class _Slot:
     ready: bool = False
     timed_out: bool = False
     exiting: bool = False  # told to exit, or said it will: no step is sent to it
+    idle_since: float = 0.0  # when it came up or last finished a step
 
     @property
     def busy(self) -> bool:
@@ -280,7 +286,6 @@ class Supervisor:
         self._stop = threading.Event()
         self._wake_r: int | None = None  # a self-pipe, opened when the thread starts
         self._wake_w: int | None = None
-        self._last_work = time.monotonic()
         self._next_cleanup = time.monotonic() + 60.0
         self._spawn_after = 0.0  # a worker that dies while starting delays the next start
         self._drain_deadline: float | None = None  # set once stopping has begun
@@ -429,9 +434,28 @@ class Supervisor:
                 log.info("batch files removed", extra={"jobs": len(report.jobs),
                                                        "orphans": len(report.orphans),
                                                        "bytes": report.bytes_freed})
-        if self.embedded and not any(s.busy for s in self.slots) and \
-                time.monotonic() - self._last_work > IDLE_STOP_WORKERS_S:
-            self._shutdown_workers()
+        if self.embedded:
+            self._stop_idle_workers()
+
+    def _stop_idle_workers(self) -> None:
+        """Ask workers that are up and have had nothing to do for ``IDLE_STOP_WORKERS_S`` to
+        exit. A worker still starting is never idle: its clock starts when it says ready."""
+        now = time.monotonic()
+        for slot in self.slots:
+            if slot.process is None or not slot.ready or slot.busy or slot.exiting:
+                continue
+            if now - slot.idle_since <= IDLE_STOP_WORKERS_S:
+                continue
+            log.info("batch worker idle; stopping it", extra={"pid": slot.process.pid})
+            process = slot.process
+            with contextlib.suppress(Exception):
+                slot.conn.send(None)
+                process.join(2)
+            if process.is_alive():
+                with contextlib.suppress(Exception):
+                    process.kill()
+                    process.join(2)
+            self._clear(slot)
 
     def _wait(self, timeout: float) -> None:
         watched: list[Any] = [self._wake_r]
@@ -499,7 +523,6 @@ class Supervisor:
                 self._reap(slot)
                 continue
             slot.step, slot.dispatched_at = step, time.monotonic()
-            self._last_work = time.monotonic()
             dispatched = True
         return dispatched
 
@@ -519,14 +542,13 @@ class Supervisor:
 
     def _handle(self, slot: _Slot, kind: str, job_id, number, detail) -> None:
         if kind == "ready":
-            slot.ready = True
+            slot.ready, slot.idle_since = True, time.monotonic()
             return
         if kind == "exiting":  # it will not take another step (its step cap, or SIGTERM)
             slot.exiting = True
             return
         step = slot.step
-        slot.step = None
-        self._last_work = time.monotonic()
+        slot.step, slot.idle_since = None, time.monotonic()
         if kind == "error" and step is not None:
             self.store.release(job_id, number, slot.claimer, "worker_error",
                                max_attempts=int(self.settings["MAX_CHUNK_ATTEMPTS"]))

@@ -25,13 +25,17 @@ from service.jobs.models import (
     ACTIVE,
     CANCELLED,
     DONE,
+    DONE_WITH_ERRORS,
     FAILED,
     FINISHED,
+    ITEM_FAILED,
     MERGE,
     PENDING,
+    PRINTS_REGISTER,
     QUEUED,
     RENDER,
     RUNNING,
+    SPLIT,
     SUCCEEDED,
     Job,
     Step,
@@ -102,6 +106,9 @@ class JobView:
     finished_at: datetime | None
     files_removed_at: datetime | None
     errors: tuple[dict, ...] = ()
+    register_first: int | None = None
+    register_last: int | None = None
+    failed_items: tuple[dict, ...] = ()  # the poison items, in list order
 
     @property
     def finished(self) -> bool:
@@ -121,6 +128,7 @@ class StepView:
     document_type: str
     output: str
     chunk_count: int
+    chunk_size: int = 0  # of the job: step ``start // chunk_size + 1``'s input holds the items
 
     @property
     def size(self) -> int:
@@ -131,20 +139,35 @@ def _job_view(job: Job, steps: Iterable[Step] = ()) -> JobView:
     errors = []
     if job.error_code:
         errors.append({"code": job.error_code, "message": job.error_message or ""})
+    failed_items = []
     for step in steps:
         if step.status == FAILED and step.error_code and step.error_code != job.error_code:
             errors.append({"code": step.error_code, "message": step.error_message or ""})
+        elif step.status == ITEM_FAILED:
+            failed_items.append(_failed_item(step))
+    failed_items.sort(key=lambda item: item["item"])
     return JobView(job.id, job.owner, job.document_type, job.output, job.status, job.total,
                    job.done, job.failed, job.chunk_size, job.chunk_count, job.chunks_done,
                    job.idempotency_key, job.request_hash, job.error_code, job.error_message,
                    job.result_bytes, job.created_at, job.started_at, job.finished_at,
-                   job.files_removed_at, tuple(errors))
+                   job.files_removed_at, tuple(errors), job.register_first, job.register_last,
+                   tuple(failed_items))
+
+
+def _failed_item(step: Step) -> dict:
+    where = (f"Dòng {step.item_row} (mục {step.start + 1})" if step.item_row is not None
+             else f"Mục {step.start + 1}")
+    return {"item": step.start + 1, "row": step.item_row, "code": "item_failed",
+            "reason": step.error_code,
+            "message": f"{where} không in được: {step.error_message or 'lỗi khi tạo văn bản'}. "
+                       f"Các mục khác đã có trong kết quả; kiểm tra dữ liệu của mục này rồi "
+                       f"in riêng."}
 
 
 def _step_view(step: Step, job: Job) -> StepView:
     return StepView(step.job_id, step.number, step.kind, step.start, step.stop, step.status,
                     step.attempts, step.claimed_by, job.document_type, job.output,
-                    job.chunk_count)
+                    job.chunk_count, job.chunk_size)
 
 
 # ---------------------------------------------------------------------------- outcomes
@@ -163,6 +186,14 @@ _QUEUE_LOCK_KEY = 0x7468696475610008  # serialises back-pressure checks on Postg
 
 class IdempotencyConflict(Exception):
     """Another job already holds this idempotency key."""
+
+    def __init__(self, existing: JobView) -> None:
+        super().__init__(existing.id)
+        self.existing = existing
+
+
+class RegisterOverlap(Exception):
+    """The owner already has a job printing some of these register numbers."""
 
     def __init__(self, existing: JobView) -> None:
         super().__init__(existing.id)
@@ -207,6 +238,10 @@ def attempts_exhausted_message(step: StepView | Step, attempts: int, reason: str
             f"(lần cuối: {reason}). Kiểm tra dữ liệu của các mục này rồi gửi lại.")
 
 
+ITEM_REASONS = {
+    "render_failed": "lỗi khi tạo văn bản của mục này (đã ghi vào nhật ký)",
+}
+
 REASONS = {
     "worker_died": "tiến trình xử lý bị dừng đột ngột",
     "timeout": "quá thời gian cho phép",
@@ -217,8 +252,9 @@ REASONS = {
 }
 
 
-# items of active jobs not yet recorded done (failed is 0 while a job is active)
-_DEPTH = select(func.coalesce(func.sum(Job.total - Job.done), 0)).where(Job.status.in_(ACTIVE))
+# items of active jobs not yet recorded done or failed (poison items fail while it runs)
+_DEPTH = select(func.coalesce(func.sum(Job.total - Job.done - Job.failed), 0)).where(
+    Job.status.in_(ACTIVE))
 
 
 class JobStore:
@@ -244,15 +280,19 @@ class JobStore:
     def create_job(self, job_id: str, *, document_type: str, output: str,
                    spans: Sequence[range], chunk_size: int, owner: str | None = None,
                    idempotency_key: str | None = None, request_hash: str | None = None,
-                   max_queue_items: int | None = None) -> JobView:
+                   max_queue_items: int | None = None,
+                   register: range | None = None) -> JobView:
         """Insert a queued job with one render step per span and a merge step.
 
         With ``max_queue_items`` the queue depth is checked in the same transaction, under
         the write lock (SQLite) or a transaction-scoped advisory lock (PostgreSQL), so two
-        batches submitted at the same moment cannot both pass the limit.
+        batches submitted at the same moment cannot both pass the limit. ``register`` (the
+        register numbers the job prints) is checked the same way against the owner's jobs of
+        this document type that print or printed (:data:`PRINTS_REGISTER`).
 
         :raises IdempotencyConflict: the (owner, key) pair is taken.
         :raises QueueDepthExceeded: the job would take the queue past ``max_queue_items``.
+        :raises RegisterOverlap: with the owner's earliest job printing some of ``register``.
         """
         now = utcnow()
         total = spans[-1].stop if spans else 0
@@ -261,16 +301,21 @@ class JobStore:
                   chunk_count=len(spans), chunks_done=0, idempotency_scope=owner or "",
                   idempotency_key=idempotency_key, request_hash=request_hash,
                   created_at=now, updated_at=now)
+        if register:
+            job.register_first, job.register_last = register.start, register[-1]
         job.steps = [Step(number=n, kind=RENDER, start=s.start, stop=s.stop, status=PENDING,
                           attempts=0) for n, s in enumerate(spans, start=1)]
         job.steps.append(Step(number=len(spans) + 1, kind=MERGE, start=0, stop=total,
                               status=PENDING, attempts=0))
         try:
             with self._write() as session, session.begin():
+                if (max_queue_items is not None or register) \
+                        and self.engine.dialect.name == "postgresql":
+                    session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                    {"key": _QUEUE_LOCK_KEY})
+                if register:
+                    self._check_register(session, job)
                 if max_queue_items is not None:
-                    if self.engine.dialect.name == "postgresql":
-                        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                        {"key": _QUEUE_LOCK_KEY})
                     depth = int(session.scalar(_DEPTH) or 0)
                     if depth + total > max_queue_items:
                         raise QueueDepthExceeded(depth)
@@ -296,10 +341,12 @@ class JobStore:
 
     @staticmethod
     def _failed_steps(session: Session, job: Job) -> list[Step]:
-        if job.status != FAILED:
+        wanted = ([FAILED] if job.status == FAILED else []) + ([ITEM_FAILED] if job.failed
+                                                              else [])
+        if not wanted:
             return []
         return list(session.scalars(select(Step).where(Step.job_id == job.id,
-                                                       Step.status == FAILED)
+                                                       Step.status.in_(wanted))
                                     .order_by(Step.number)))
 
     def list_jobs(self, *, owner: str | None = None, limit: int = 20) -> list[JobView]:
@@ -307,7 +354,7 @@ class JobStore:
             query = select(Job).order_by(Job.created_at.desc(), Job.id).limit(limit)
             if owner is not None:
                 query = query.where(Job.owner == owner)
-            return [_job_view(j) for j in session.scalars(query)]
+            return [_job_view(j, self._failed_steps(session, j)) for j in session.scalars(query)]
 
     def steps(self, job_id: str) -> list[StepView]:
         with self._read() as session:
@@ -405,6 +452,22 @@ class JobStore:
                                     finished_at=now))
         return self.get(job_id)
 
+    @staticmethod
+    def _check_register(session: Session, job: Job) -> None:
+        owner = Job.owner.is_(None) if job.owner is None else Job.owner == job.owner
+        earlier = session.scalar(
+            select(Job).where(owner, Job.document_type == job.document_type,
+                              Job.status.in_(PRINTS_REGISTER),
+                              Job.register_first <= job.register_last,
+                              Job.register_last >= job.register_first)
+            .order_by(Job.created_at, Job.id).limit(1))
+        if earlier is None:
+            return
+        if job.idempotency_key is not None and earlier.idempotency_key == job.idempotency_key \
+                and earlier.idempotency_scope == job.idempotency_scope:
+            raise IdempotencyConflict(_job_view(earlier))  # a concurrent retry of that job
+        raise RegisterOverlap(_job_view(earlier))
+
     # -- steps: claiming ----------------------------------------------------------------
 
     def claim(self, job_id: str, number: int, claimer: str, *, lease_s: float,
@@ -419,8 +482,9 @@ class JobStore:
                 return Claim("missing")
             if step.status == DONE:
                 return Claim("done", _step_view(step, job))
-            if job.status not in ACTIVE or step.status in (FAILED, CANCELLED):
-                return Claim("inactive", _step_view(step, job))
+            if job.status not in ACTIVE or step.status in (FAILED, CANCELLED, SPLIT,
+                                                           ITEM_FAILED):
+                return Claim("inactive", _step_view(step, job))  # nothing left to do here
             if step.kind == MERGE and job.chunks_done < job.chunk_count:
                 return Claim("not_ready", _step_view(step, job))
             if (step.status == RUNNING and step.claimed_by != claimer
@@ -457,12 +521,9 @@ class JobStore:
                       now: datetime, lease_s: float, max_attempts: int,
                       previous_reason: str | None) -> Claim:
         if step.attempts >= max_attempts:
-            self._fail_locked(session, job, step, "attempts_exhausted",
-                              attempts_exhausted_message(
-                                  step, step.attempts,
-                                  REASONS.get(previous_reason or step.error_code or "",
-                                              REASONS["worker_died"])),
-                              now)
+            reason = previous_reason or step.error_code or ""
+            self._exhausted_locked(session, job, step,
+                                   reason if reason in REASONS else "worker_died", now)
             return Claim("exhausted", _step_view(step, job))
         claimed = session.execute(
             update(Step).where(Step.job_id == step.job_id, Step.number == step.number,
@@ -538,8 +599,8 @@ class JobStore:
                 return False
             return session.execute(
                 update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE))
-                .values(status=SUCCEEDED, finished_at=now, updated_at=now,
-                        result_bytes=result_bytes)
+                .values(status=case((Job.failed > 0, DONE_WITH_ERRORS), else_=SUCCEEDED),
+                        finished_at=now, updated_at=now, result_bytes=result_bytes)
                 .execution_options(synchronize_session=False)).rowcount == 1
 
     def fail_step(self, job_id: str, number: int, code: str, message: str) -> None:
@@ -550,7 +611,90 @@ class JobStore:
             job = session.get(Job, job_id)
             if step is None or job is None or job.status not in ACTIVE:
                 return
+            if code == "render_failed" and step.kind == RENDER:  # the data: find the items
+                self._isolate_locked(session, job, step, code, ITEM_REASONS[code], now)
+                return
             self._fail_locked(session, job, step, code, message, now)
+
+    def _exhausted_locked(self, session: Session, job: Job, step: Step, reason: str,
+                          now: datetime) -> str:
+        """A step has used all its attempts (its worker died, timed out, … each time): a
+        render step is split to find its poison items; a merge step fails the job."""
+        text = REASONS.get(reason, reason)
+        if step.kind != RENDER:
+            self._fail_locked(session, job, step, "attempts_exhausted",
+                              attempts_exhausted_message(step, step.attempts, text), now)
+            return FAILED
+        return self._isolate_locked(session, job, step, reason,
+                                    f"{text} ({step.attempts} lần)", now)
+
+    def _isolate_locked(self, session: Session, job: Job, step: Step, reason: str,
+                        message: str, now: datetime) -> str:
+        """Split a failing render step into two halves (new pending steps, numbered after
+        every other), or, for a single item, record that item as failed: the job goes on and
+        delivers every other item. Returns the step's new status. A compare-and-set on the
+        step, so that two processes deciding at once (a redelivered message, the reclaimer)
+        split it once."""
+        single = step.stop - step.start <= 1
+        session.flush()
+        won = session.execute(
+            update(Step).where(Step.job_id == step.job_id, Step.number == step.number,
+                               Step.status == step.status, Step.attempts == step.attempts)
+            .values(status=ITEM_FAILED if single else SPLIT, claimed_by=None,
+                    lease_until=None, finished_at=now, error_code=reason,
+                    error_message=message)
+            .execution_options(synchronize_session=False)).rowcount == 1
+        if not won:
+            session.refresh(step)
+            return step.status
+        if single:
+            counters = {"chunks_done": Job.chunks_done + 1, "failed": Job.failed + 1}
+        else:
+            session.execute(select(Job.id).where(Job.id == job.id).with_for_update())  # PG:
+            # two steps of one job split at once must not pick the same new numbers
+            top = session.scalar(select(func.max(Step.number)).where(Step.job_id == job.id))
+            middle = (step.start + step.stop) // 2
+            for offset, (start, stop) in enumerate(((step.start, middle),
+                                                    (middle, step.stop)), start=1):
+                session.add(Step(job_id=job.id, number=top + offset, kind=RENDER, start=start,
+                                 stop=stop, status=PENDING, attempts=0))
+            counters = {"chunk_count": Job.chunk_count + 1}
+        session.flush()
+        session.execute(update(Job).where(Job.id == job.id)
+                        .values(updated_at=now, **counters)
+                        .execution_options(synchronize_session=False))
+        session.refresh(step)
+        session.refresh(job)
+        return step.status
+
+    def merge_number(self, job_id: str) -> int | None:
+        with self._read() as session:
+            return session.scalar(select(Step.number).where(Step.job_id == job_id,
+                                                            Step.kind == MERGE))
+
+    def delivered_steps(self, job_id: str) -> list[int]:
+        """The numbers of the done render steps, in item order: what the merge assembles."""
+        with self._read() as session:
+            return list(session.scalars(select(Step.number).where(
+                Step.job_id == job_id, Step.kind == RENDER, Step.status == DONE)
+                .order_by(Step.start)))
+
+    def failed_item_steps(self, job_id: str) -> list[StepView]:
+        with self._read() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return []
+            return [_step_view(s, job) for s in session.scalars(select(Step).where(
+                Step.job_id == job_id, Step.status == ITEM_FAILED).order_by(Step.start))]
+
+    def record_item_rows(self, job_id: str, rows: dict[int, int]) -> None:
+        """The spreadsheet rows of failed items (known to whoever reads the inputs)."""
+        with self._write() as session, session.begin():
+            for number, row in rows.items():
+                session.execute(update(Step).where(Step.job_id == job_id,
+                                                   Step.number == number)
+                                .values(item_row=row)
+                                .execution_options(synchronize_session=False))
 
     def _fail_locked(self, session: Session, job: Job, step: Step, code: str, message: str,
                      now: datetime) -> None:
@@ -588,10 +732,7 @@ class JobStore:
     def _release_locked(self, session: Session, job: Job, step: Step, reason: str,
                         max_attempts: int, now: datetime) -> str:
         if job.status in ACTIVE and step.attempts >= max_attempts:
-            self._fail_locked(session, job, step, "attempts_exhausted",
-                              attempts_exhausted_message(step, step.attempts,
-                                                         REASONS.get(reason, reason)), now)
-            return FAILED
+            return self._exhausted_locked(session, job, step, reason, now)
         step.status, step.claimed_by, step.lease_until = PENDING, None, None
         step.enqueued_at = None
         step.error_code, step.error_message = reason, REASONS.get(reason, reason)

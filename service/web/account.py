@@ -8,11 +8,13 @@ it (never redirected through a cookie or a URL), on a page that is not cached.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, redirect, request, session, url_for
 
+from service import ratelimit
 from service.auth.guard import SESSION_KEY, admin_required, current_principal, store
 from service.auth.models import ROLE_TITLES, ROLES
 from service.auth.store import AuthError, LockedOut, LoginFailed, generate_password
@@ -48,15 +50,26 @@ def login_submit() -> Response:
     password = request.form.get("password", "")[:1000]
     target = _safe_next(request.form.get("next"))
     error, status, headers = None, 200, {}
+    wait = ratelimit.failure_wait()
+    if wait > 0:  # this address has failed too often: the password is not even checked
+        seconds = max(1, math.ceil(wait))
+        response = render_page("web/login.html", status=429, next=target, error=(
+            f"Địa chỉ này đã đăng nhập sai quá nhiều lần. Thử lại sau {seconds} giây."),
+            username=username[:64], batches=False)
+        response.headers["Retry-After"] = str(seconds)
+        log.warning("login refused: address over its failure budget")
+        return response
     try:
-        user = store().authenticate(username, password)
+        user = store().authenticate(username, password, address=request.remote_addr or "")
     except LockedOut as locked:
+        ratelimit.record_failure()
         minutes = max(1, round(locked.retry_after / 60))
         error = (f"Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau khoảng {minutes} "
                  "phút, hoặc nhờ quản trị viên mở khóa.")
         status, headers = 429, {"Retry-After": str(locked.retry_after)}
         log.warning("login refused: locked", extra={"user": username[:64]})
     except LoginFailed:
+        ratelimit.record_failure()
         time.sleep(FAILED_LOGIN_DELAY_S)
         error = "Tên đăng nhập hoặc mật khẩu không đúng."
         status = 401
@@ -108,8 +121,9 @@ def change_password() -> Response:
     new = request.form.get("new_password", "")[:1000]
     again = request.form.get("new_password_again", "")[:1000]
     try:
-        store().authenticate(principal.ident, current)
+        store().authenticate(principal.ident, current, address=request.remote_addr or "")
     except (LoginFailed, LockedOut):
+        ratelimit.record_failure()
         return _account_page(400, error="Mật khẩu hiện tại không đúng.")
     if new != again:
         return _account_page(400, error="Hai lần nhập mật khẩu mới không khớp.")

@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from tests.conftest import load_sample
-from tests.support.auth import client_as, make_key, store_of
+from tests.support.auth import authorize, client_as, make_key, store_of
 from tests.support.problems import problem
 
 DOCUMENT = "/api/v1/documents/directive.docx"
@@ -25,12 +25,13 @@ HEX32 = re.compile(r"^[0-9a-f]{32}$")
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """One app for the module (these requests change nothing; each test still gets its own
-    API key through ``client``), without the rate limit, which would answer 429 long before
-    this many requests."""
+    API key through ``client``), without the rate limit and the failed-authentication limit,
+    which would answer 429 long before this many requests (both tested on their own)."""
     from service import create_app
 
     app = create_app({"DATA_DIR": str(tmp_path_factory.mktemp("hostile-http")),
-                      "TESTING": True, "RATE_LIMIT_PER_MINUTE": 0})
+                      "TESTING": True, "RATE_LIMIT_PER_MINUTE": 0,
+                      "AUTH_FAILURES_PER_MINUTE": 0})
     yield app
     app.extensions["thidua_jobs"].close()
 
@@ -510,3 +511,110 @@ def test_a_sane_request_id_is_kept(client):
     response = client.get("/api/v1/nothing", headers={"X-Request-ID": request_id})
     assert problem(response, 404)["request_id"] == request_id
     assert response.headers["X-Request-ID"] == request_id
+
+
+# ---------------------------------------------------------------------------- a locked store
+
+
+def answered_within(seconds: float, call):
+    """``call()``'s response, failing if it takes more than ``seconds`` (hang prevention)."""
+    import threading
+
+    box: dict = {}
+    worker = threading.Thread(target=lambda: box.setdefault("response", call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"no answer within {seconds} s"
+    return box["response"]
+
+
+def hold_lock(app, *, readers_too: bool = False):
+    """Another connection holding SQLite's exclusive lock on the job database (``readers_too``:
+    in exclusive locking mode, so even reads wait)."""
+    import sqlite3
+    from pathlib import Path
+
+    holder = sqlite3.connect(Path(app.config["DATA_DIR"]) / "jobs.sqlite3", timeout=5,
+                             isolation_level=None)
+    if readers_too:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("SELECT count(*) FROM auth_api_keys").fetchall()
+    return holder
+
+
+def test_a_locked_job_database_never_holds_up_an_authenticated_render(make_app):
+    app = make_app()
+    client = client_as(app)  # a new key: its first use records last_used_at
+    holder = hold_lock(app)
+    try:
+        response = answered_within(10, lambda: client.post(
+            DOCUMENT, data=directive_json(), content_type="application/json"))
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        ready = answered_within(10, lambda: client.get("/readyz"))
+        body = problem(ready, 503, "not_ready")
+        assert [e["code"] for e in body["errors"]] == ["database_unavailable"]
+        assert ready.headers["Retry-After"]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.get("/readyz").status_code == 200
+
+
+def test_an_unreadable_job_database_is_503_with_retry_after_within_seconds(make_app):
+    app = make_app()
+    client = client_as(app)
+    holder = hold_lock(app, readers_too=True)
+    try:
+        response = answered_within(10, lambda: client.post(
+            DOCUMENT, data=directive_json(), content_type="application/json"))
+        problem(response, 503, "auth_unavailable")
+        assert 1 <= int(response.headers["Retry-After"]) <= 60
+        assert answered_within(10, lambda: client.get("/readyz")).status_code == 503
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert client.post(DOCUMENT, data=directive_json(),
+                       content_type="application/json").status_code == 200
+
+
+# ---------------------------------------------------------------------------- failed auth
+
+
+def test_failed_authentication_is_limited_per_address(make_app):
+    """No key, a wrong key or a wrong password: each failure spends the address's budget
+    (THIDUA_AUTH_FAILURES_BURST at once, then THIDUA_AUTH_FAILURES_PER_MINUTE); past it,
+    429 ``too_many_failures`` with Retry-After, without even checking the credentials. Other
+    addresses are not affected."""
+    app = make_app(RATE_LIMIT_PER_MINUTE=0, AUTH_FAILURES_BURST=10,
+                   AUTH_FAILURES_PER_MINUTE=6)
+    wrong = "Bearer thd_000000000000_" + "A" * 43
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    statuses = [attacker.get(BATCHES, headers={"Authorization": wrong}).status_code
+                for _ in range(15)]
+    assert statuses == [401] * 10 + [429] * 5, statuses
+    limited = attacker.get(BATCHES)  # no key at all: limited too
+    body = problem(limited, 429, "too_many_failures")
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60 and body["detail"]
+    assert attacker.get("/healthz").status_code == 200  # open routes still answer
+    valid = authorize(app.test_client(), make_key(app))
+    valid.environ_base["REMOTE_ADDR"] = "198.51.100.8"
+    assert valid.get(BATCHES).status_code == 200
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.8"
+    problem(other.get(BATCHES, headers={"Authorization": wrong}), 401, "invalid_api_key")
+    problem(other.get(BATCHES), 401, "authentication_required")
+
+
+def test_wrong_passwords_spend_the_same_budget(make_app):
+    from tests.support.auth import login
+
+    app = make_app(AUTH_FAILURES_BURST=3, AUTH_FAILURES_PER_MINUTE=1, LOGIN_MAX_FAILURES=50)
+    store_of(app).create_user("van.thu", "mat-khau-thu-nghiem-2026")
+    guesser = app.test_client()
+    guesser.environ_base["REMOTE_ADDR"] = "198.51.100.9"
+    statuses = [login(guesser, "van.thu", f"doan-mat-khau-{i}").status_code for i in range(5)]
+    assert statuses == [401, 401, 401, 429, 429], statuses
+    refused = login(guesser, "van.thu", "mat-khau-thu-nghiem-2026")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1

@@ -18,11 +18,12 @@ const STATUS = {
   queued: { icon: "…", label: "Đang chờ đến lượt" },
   running: { icon: "⏳", label: "Đang tạo văn bản" },
   succeeded: { icon: "✓", label: "Hoàn thành" },
+  done_with_errors: { icon: "!", label: "Hoàn thành, có mục lỗi" },
   failed: { icon: "✕", label: "Lỗi, lô không hoàn thành" },
   cancelled: { icon: "■", label: "Đã dừng" },
 };
 const OUTPUT_SHORT = { pdf: "PDF gộp", "zip-pdf": "ZIP các tệp PDF", "zip-docx": "ZIP các tệp Word" };
-const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
+const FINISHED = new Set(["succeeded", "done_with_errors", "failed", "cancelled"]);
 
 let detail = data.detail;
 let common = null;
@@ -236,7 +237,7 @@ async function submit() {
 // ------------------------------------------------------------------------------ job
 
 function percentOf(job) {
-  if (job.status === "succeeded") return 100;
+  if (job.status === "succeeded" || job.status === "done_with_errors") return 100;
   return job.total ? Math.floor((job.done * 100) / job.total) : 0;
 }
 
@@ -244,7 +245,7 @@ function renderJob(job) {
   const state = STATUS[job.status] || { icon: "", label: job.status };
   const progress = $("job-progress");
   progress.max = Math.max(job.total, 1);
-  progress.value = job.status === "succeeded" ? Math.max(job.total, 1) : Math.min(job.done, job.total);
+  progress.value = percentOf(job) === 100 ? Math.max(job.total, 1) : Math.min(job.done, job.total);
   const percent = percentOf(job);
   $("job-percent").textContent = `${percent} %`;
   progress.setAttribute("aria-valuetext", `${percent} %`);
@@ -259,7 +260,7 @@ function renderJob(job) {
   download.hidden = !job.result_url;
   if (job.result_url) download.href = job.result_url;
   $("btn-cancel").hidden = FINISHED.has(job.status);
-  $("job-errors").replaceChildren(...(job.errors || []).map((e) =>
+  $("job-errors").replaceChildren(...[...(job.errors || []), ...(job.failed_items || [])].map((e) =>
     h("li", { text: (e && e.message) || (typeof e === "string" ? e : JSON.stringify(e)) })));
 }
 

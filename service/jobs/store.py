@@ -20,8 +20,9 @@ from sqlalchemy import Float, case, cast, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.jobs import db
-from service.jobs.models import (
+from service import db
+from service.db.base import utcnow
+from service.db.jobs import (
     ACTIVE,
     CANCELLED,
     DONE,
@@ -39,7 +40,6 @@ from service.jobs.models import (
     SUCCEEDED,
     Job,
     Step,
-    utcnow,
 )
 
 # ---------------------------------------------------------------------------- identities

@@ -82,6 +82,18 @@ def test_no_import_cycle_between_the_database_jobs_and_auth():
     assert _cycle(_graph("db", "jobs", "auth")) is None
 
 
+def test_the_database_and_the_job_store_are_small_modules():
+    files = [*(SERVICE / "db").rglob("*.py"), *(SERVICE / "jobs").glob("store*.py"),
+             *(SERVICE / "jobs").glob("store/*.py")]
+    too_long = {f"{f.relative_to(SERVICE)}: {n} lines" for f in files
+                if (n := len(f.read_text(encoding="utf-8").splitlines())) > 400}
+    long_functions = {f"{f.relative_to(SERVICE)}: {node.name}" for f in files
+                      for node in ast.walk(ast.parse(f.read_text(encoding="utf-8")))
+                      if isinstance(node, ast.FunctionDef)
+                      and node.end_lineno - node.lineno >= 60}
+    assert (too_long, long_functions) == (set(), set())
+
+
 def test_one_migration_history_with_one_head():
     from alembic.script import ScriptDirectory
 

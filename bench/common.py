@@ -20,7 +20,7 @@ KEYS: dict[str, str] = {}  # base URL of a started service → an admin API key 
 def create_key(data_dir: Path, env: dict | None = None, role: str = "admin") -> str:
     """An API key in the database a service on ``data_dir`` (and ``env``) uses."""
     from service.auth.store import AuthStore
-    from service.jobs.db import dispose_engines
+    from service.db import dispose_engines
 
     store = AuthStore.from_settings({"DATA_DIR": str(data_dir), "DATABASE_URL": (
         env or {}).get("THIDUA_DATABASE_URL", "")})

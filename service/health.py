@@ -26,7 +26,7 @@ def readyz():
     problems = _file_problems()
     errors = [FieldError("", "file_missing", f"Không đọc được {name}.") for name in problems]
     from service.auth.store import WAIT_S
-    from service.jobs.db import database_url, probe
+    from service.db import database_url, probe
 
     if not probe(database_url(current_app.config), WAIT_S):  # the engine requests use
         problems.append("database")

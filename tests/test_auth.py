@@ -16,7 +16,7 @@ from service.auth.store import (
     LockedOut,
     LoginFailed,
 )
-from service.jobs.models import utcnow
+from service.db.base import utcnow
 from tests.conftest import ROOT, load_sample
 from tests.support.auth import PASSWORD, client_as, login, make_key, store_of, user_client
 
@@ -30,7 +30,7 @@ def auth(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/auth.sqlite3"
     else:
-        from service.jobs.db import database_url
+        from service.db import database_url
 
         url = database_url({"DATABASE_URL": request.getfixturevalue("postgres_url")})
     return AuthStore(url, max_failures=3, lockout_s=60, session_idle_s=600,

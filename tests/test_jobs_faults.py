@@ -84,7 +84,7 @@ def finished(job: dict) -> bool:
 
 
 def open_store(data_dir: Path, database_url: str = ""):
-    from service.jobs.db import database_url as effective
+    from service.db import database_url as effective
     from service.jobs.store import JobStore
 
     return JobStore(effective({"DATA_DIR": str(data_dir), "DATABASE_URL": database_url}))
@@ -190,7 +190,7 @@ def started_at(store, job_id: str) -> dict[int, datetime]:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from service.jobs.models import Step
+    from service.db.jobs import Step
 
     with Session(store.engine) as session:
         return {s.number: s.started_at for s in session.scalars(

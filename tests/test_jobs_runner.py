@@ -169,7 +169,7 @@ def step_errors(store, job_id: str) -> dict[int, str | None]:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from service.jobs.models import Step
+    from service.db.jobs import Step
 
     with Session(store.engine) as session:
         return {s.number: s.error_code for s in session.scalars(

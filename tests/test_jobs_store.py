@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from service.db.base import Base
 from service.jobs.files import decode, encode
-from service.jobs.models import Base
 from service.jobs.store import (
     IdempotencyConflict,
     JobStore,
@@ -30,7 +30,7 @@ def store(request, tmp_path):
         url = f"sqlite:///{tmp_path}/jobs.sqlite3"
     else:
         url = request.getfixturevalue("postgres_url")
-        from service.jobs.db import database_url
+        from service.db import database_url
 
         url = database_url({"DATABASE_URL": url})
     return JobStore(url)
@@ -50,7 +50,7 @@ def test_models_and_migration_agree(store):
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    from service.jobs import db
+    from service import db
 
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
@@ -299,7 +299,8 @@ def test_queue_depth_throughput_and_stats(store):
     from sqlalchemy import update
     from sqlalchemy.orm import Session
 
-    from service.jobs.models import Job, utcnow
+    from service.db.base import utcnow
+    from service.db.jobs import Job
 
     assert store.queue_depth() == 0 and store.throughput(300) == 0
     first = make_job(store, "a" * 32)              # 8 items in chunks of 3, 3, 2

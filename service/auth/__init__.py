@@ -5,8 +5,8 @@
 """
 
 from service.auth.guard import admin_required, current_principal
-from service.auth.models import ADMIN, CLERK, ROLES
 from service.auth.store import AuthError, AuthStore, Principal
+from service.db.auth import ADMIN, CLERK, ROLES
 
 __all__ = ["ADMIN", "CLERK", "ROLES", "AuthError", "AuthStore", "Principal", "admin_required",
            "current_principal"]

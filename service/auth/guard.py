@@ -24,8 +24,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from service import ratelimit
-from service.auth.models import ADMIN
 from service.auth.store import AuthStore, Principal
+from service.db.auth import ADMIN
 from service.errors import Problem
 
 EXTENSION = "thidua_auth"

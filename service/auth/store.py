@@ -24,9 +24,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.auth.models import ADMIN, CLERK, ROLES, ApiKey, LoginFailure, User, WebSession
-from service.jobs import db
-from service.jobs.models import utcnow
+from service import db
+from service.db.auth import ADMIN, CLERK, ROLES, ApiKey, LoginFailure, User, WebSession
+from service.db.base import utcnow
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 KEY_PREFIX = "thd"
@@ -238,7 +238,7 @@ class AuthStore:
         """The store of a configuration: its database (``DATABASE_URL`` or the SQLite file in
         ``DATA_DIR``) and its lockout and session settings (defaults for keys not given)."""
         from service.config import SETTINGS_BY_NAME
-        from service.jobs.db import database_url
+        from service.db import database_url
 
         def get(name: str) -> Any:
             return settings.get(name, SETTINGS_BY_NAME[name].default)

@@ -101,7 +101,7 @@ def users_create(username: str, role: str, display_name: str, generate: bool) ->
 @users.command("list")
 def users_list() -> None:
     """List users with their role and state."""
-    from service.jobs.models import utcnow
+    from service.db.base import utcnow
 
     now = utcnow()
     for u in _auth_store().list_users():  # tạm khóa: locked for some address (sign-in)

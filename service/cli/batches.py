@@ -32,8 +32,8 @@ def _job_settings() -> dict:
 @click.option("--loglevel", default=None, help="Mức ghi log (mặc định THIDUA_LOG_LEVEL).")
 def worker(concurrency: int | None, loglevel: str | None) -> None:
     """Run a Celery worker for batch chunks (needs THIDUA_BROKER_URL)."""
+    from service.db import database_url
     from service.jobs.celery_app import get_celery, worker_argv
-    from service.jobs.db import database_url
     from service.jobs.store import JobStore
 
     settings = _job_settings()
@@ -41,7 +41,7 @@ def worker(concurrency: int | None, loglevel: str | None) -> None:
         raise click.ClickException(
             "THIDUA_BROKER_URL chưa đặt: ở chế độ mặc định các lô chạy ngay trong dịch vụ "
             "(python -m service serve), không cần worker riêng.")
-    from service.jobs.db import dispose_engines
+    from service.db import dispose_engines
 
     url = database_url(settings)
     JobStore(url)  # the schema is current before the first task
@@ -57,8 +57,8 @@ def worker(concurrency: int | None, loglevel: str | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Chỉ liệt kê, không xóa.")
 def cleanup(older_than_hours: float | None, dry_run: bool) -> None:
     """Remove the files of finished batch jobs older than the retention time."""
+    from service.db import database_url
     from service.jobs.cleanup import cleanup as run_cleanup
-    from service.jobs.db import database_url
     from service.jobs.files import JobFiles
     from service.jobs.store import JobStore
 
@@ -78,7 +78,7 @@ def cleanup(older_than_hours: float | None, dry_run: bool) -> None:
 @click.command("db-upgrade")
 def db_upgrade() -> None:
     """Bring the job database to the current schema (the service also does this on start)."""
-    from service.jobs import db
+    from service import db
 
     settings = _job_settings()
     url = db.database_url(settings)
@@ -95,7 +95,7 @@ def db_revision(message: str) -> None:
 
     from alembic import command
 
-    from service.jobs import db
+    from service import db
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = db.get_engine(f"sqlite:///{tmp}/scratch.sqlite3")

@@ -35,10 +35,10 @@ from service import registry
 from service.auth.guard import current_principal
 from service.auth.store import Principal
 from service.bulk import OUTPUTS
+from service.db.jobs import DELIVERED
 from service.errors import FieldError, Problem, validation_problem
 from service.http_errors import problem_response
 from service.jobs.files import JOB_ID, extension, mimetype
-from service.jobs.models import DELIVERED
 from service.jobs.runner import IdempotencyMismatch, JobService, QueueFull, request_fingerprint
 from service.jobs.store import JobView, NotCancellable, RegisterOverlap
 from service.jsonbody import parse_json

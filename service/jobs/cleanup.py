@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from service.db.base import utcnow
 from service.jobs.files import JobFiles
-from service.jobs.models import utcnow
 from service.jobs.store import JobStore
 
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from service.jobs.db import database_url
+from service.db import database_url, on_dispose
+from service.db.jobs import ACTIVE, MERGE
 from service.jobs.files import JobFiles
-from service.jobs.models import ACTIVE, MERGE
 from service.jobs.store import JobStore, StepView
 
 log = logging.getLogger(__name__)
@@ -251,3 +251,6 @@ def forget_contexts(url: str) -> None:
     with _contexts_lock:
         for key in [k for k in _contexts if k[1] == database_url({"DATABASE_URL": url})]:
             del _contexts[key]
+
+
+on_dispose(forget_contexts)  # a dropped database takes its cached stores along

@@ -32,7 +32,7 @@ import logging
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.jobs.models import FINISHED, JOB_STATUSES, STEP_STATUSES
+from service.db.jobs import FINISHED, JOB_STATUSES, STEP_STATUSES
 
 log = logging.getLogger(__name__)
 

@@ -45,8 +45,8 @@ from multiprocessing.connection import wait as wait_any
 from typing import Any
 
 from service.config import ConfigError
+from service.db import database_url
 from service.errors import disk_full_problem, is_storage_full
-from service.jobs.db import database_url
 from service.jobs.execute import worker_settings
 from service.jobs.files import JobFiles
 from service.jobs.store import (

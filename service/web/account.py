@@ -16,8 +16,8 @@ from flask import Response, current_app, g, redirect, request, session, url_for
 
 from service import ratelimit
 from service.auth.guard import SESSION_KEY, admin_required, current_principal, store
-from service.auth.models import ROLE_TITLES, ROLES
 from service.auth.store import AuthError, LockedOut, LoginFailed, generate_password
+from service.db.auth import ROLE_TITLES, ROLES
 from service.web.session import csrf_token
 from service.web.views import batches_enabled, bp, render_page
 

@@ -33,7 +33,7 @@ def key_for_data_dir(data_dir: Path, env: dict[str, str] | None = None,
                      role: str = "admin", name: str = "tests") -> str:
     """A key in the database a service started on ``data_dir`` (and ``env``) will use."""
     from service.auth.store import AuthStore
-    from service.jobs.db import dispose_engines
+    from service.db import dispose_engines
 
     store = AuthStore.from_settings({"DATA_DIR": str(data_dir), "DATABASE_URL": (
         env or {}).get("THIDUA_DATABASE_URL", "")})

@@ -32,7 +32,7 @@ _EXPECTED_CONSOLE = re.compile(r"Failed to load resource: the server responded w
 def web_service(tmp_path_factory) -> Iterator:
     """``python -m service serve`` on a free port, one embedded job worker, no rate limit."""
     from service.auth.store import AuthStore
-    from service.jobs.db import dispose_engines
+    from service.db import dispose_engines
     from tests.support.auth import PASSWORD
     from tests.support.processes import ServiceProcess
 

@@ -165,7 +165,7 @@ def postgres_url(postgres_server):
     sep = "&" if "?" in postgres_server else "?"
     url = f"{postgres_server}{sep}options=-csearch_path%3D{schema}"
     yield url
-    from service.jobs import db
+    from service import db
 
     db.dispose_engines(url)
     with psycopg.connect(postgres_server, autocommit=True) as conn:

@@ -1,29 +1,28 @@
-"""Database engines and migrations for the job store.
+"""Database engines shared by every store (jobs, auth).
 
 SQLite (a file under ``DATA_DIR``) by default, PostgreSQL when ``THIDUA_DATABASE_URL`` says
 so. SQLite is opened in WAL mode with a busy timeout, and write transactions start with
 ``BEGIN IMMEDIATE`` so concurrent processes (the service and its workers) queue for the write
-lock instead of failing. Every process that opens the store runs ``alembic upgrade head``
-first; concurrent starts are serialised (SQLite write lock, PostgreSQL advisory lock).
+lock instead of failing. Migrations: :mod:`service.db.migrate`.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-_ADVISORY_LOCK_KEY = 0x7468696475610006  # "thidua" + issue 6; any constant shared by all
 SQLITE_FILE = "jobs.sqlite3"
 
 WAIT_S = 60.0  # how long the job store's own work waits for a lock (workers, migrations)
 _engines: dict[tuple[int, str, float], Engine] = {}
 _engines_lock = threading.Lock()
+_on_dispose: list[Callable[[str], None]] = []
 
 
 def database_url(settings) -> str:
@@ -114,43 +113,16 @@ def probe(url: str, wait_s: float) -> bool:
         return False
 
 
-def alembic_config(connection=None):
-    import logging
-
-    alembic_log = logging.getLogger("alembic")
-    if alembic_log.level == logging.NOTSET:  # its INFO lines say nothing an operator needs
-        alembic_log.setLevel(logging.WARNING)
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.attributes["connection"] = connection
-    return cfg
-
-
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; safe to call from many processes at once."""
-    from alembic import command
-
-    with writer(engine).begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                         {"key": _ADVISORY_LOCK_KEY})
-        command.upgrade(alembic_config(conn), revision)
-
-
-def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+def on_dispose(forget: Callable[[str], None]) -> None:
+    """Have ``forget(url)`` called by :func:`dispose_engines` (a user's caches of stores)."""
+    if forget not in _on_dispose:
+        _on_dispose.append(forget)
 
 
 def dispose_engines(url: str) -> None:
     """Close this process's engines for ``url`` (before a fork; tests that drop the database)."""
-    from service.jobs.execute import forget_contexts
-
-    forget_contexts(url)
+    for forget in list(_on_dispose):
+        forget(url)
     with _engines_lock:
         for key in [k for k in _engines if k[1] in (url, database_url({"DATABASE_URL": url}))]:
             _engines.pop(key).dispose()

@@ -8,7 +8,7 @@ Create Date: ${create_date}
 import sqlalchemy as sa
 from alembic import op
 
-import service.jobs.models
+import service.db.base
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

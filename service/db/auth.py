@@ -1,9 +1,9 @@
 """Who may use the service: users (clerks, admins), their web sessions, and API keys.
 
-They live in the same database as the job store (one ``DATABASE_URL``, one set of Alembic
-migrations), so SQLite and PostgreSQL run through the same code. Secrets are never stored:
-passwords as Argon2id hashes, API keys and session ids as SHA-256 digests of random tokens
-(a 256-bit random token needs no slow hash; a guessed digest proves nothing).
+They live in the same database as the job store (``service.db``: one ``DATABASE_URL``, one
+set of Alembic migrations), so SQLite and PostgreSQL run through the same code. Secrets are
+never stored: passwords as Argon2id hashes, API keys and session ids as SHA-256 digests of
+random tokens (a 256-bit random token needs no slow hash; a guessed digest proves nothing).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.jobs.models import Base, UTCDateTime
+from service.db.base import Base, UTCDateTime
 
 CLERK, ADMIN = "clerk", "admin"
 ROLES = (CLERK, ADMIN)

@@ -1,0 +1,1 @@
+"""Alembic migrations of every store's tables (run by service.db.upgrade)."""

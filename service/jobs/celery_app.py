@@ -169,6 +169,39 @@ def _interrupt_on_sigterm():
         signal.signal(signal.SIGTERM, previous)
 
 
+class SoftLimitReached(BaseException):
+    """The chunk's soft time limit, raised into the step as a BaseException. Celery's own
+    ``SoftTimeLimitExceeded`` is an ``Exception``: a library that catches every ``Exception``
+    (WeasyPrint does, around fetching a font or an image) would swallow it and finish the
+    document, late and perhaps without what it was fetching."""
+
+
+@contextlib.contextmanager
+def _interrupt_on_soft_limit():
+    """In a prefork pool process, the soft time limit (billiard's SIGUSR1) raises
+    :class:`SoftLimitReached` into the step, once."""
+    from billiard.process import current_process
+
+    soft_signal = getattr(signal, "SIGUSR1", None)
+    if soft_signal is None or current_process()._name == "MainProcess" or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired = False
+
+    def handler(signum, frame) -> None:
+        nonlocal fired
+        if not fired:
+            fired = True
+            raise SoftLimitReached()
+
+    previous = signal.signal(soft_signal, handler)
+    try:
+        yield
+    finally:
+        signal.signal(soft_signal, previous)
+
+
 def execute_task(settings: Mapping[str, Any], job_id: str, number: int) -> str:
     """One delivery of a step message: claim the step, run it, hand on to the merge."""
     from celery.exceptions import SoftTimeLimitExceeded
@@ -184,7 +217,7 @@ def execute_task(settings: Mapping[str, Any], job_id: str, number: int) -> str:
                             daemon=True)
     beat.start()
     try:
-        with _interrupt_on_sigterm():
+        with _interrupt_on_sigterm(), _interrupt_on_soft_limit():
             try:
                 outcome = run_step(ctx, claim.step)
             except ShutdownRequested:
@@ -192,7 +225,7 @@ def execute_task(settings: Mapping[str, Any], job_id: str, number: int) -> str:
                 ctx.store.release(job_id, number, claimer, "shutdown",
                                   max_attempts=ctx.max_attempts, refund=True)
                 return "shutdown"
-    except SoftTimeLimitExceeded:
+    except (SoftTimeLimitExceeded, SoftLimitReached):
         _give_back(settings, ctx, job_id, number, claimer, "timeout")
         return "timeout"
     except Exception:

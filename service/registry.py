@@ -74,9 +74,18 @@ def safe_file_stem(stem: str) -> str:
     return stem[:120] or "van-ban"
 
 
+class RegistryError(RuntimeError):
+    """The document types cannot be registered: the message names the module or the id."""
+
+
 @cache
 def document_types() -> dict[str, DocumentType]:
-    """All registered document types, by id, in a stable order."""
+    """All registered document types, by id, in the display order (``doctypes.ORDER``).
+
+    :raises RegistryError: a public module of ``service/doctypes`` that declares no
+        ``DOCUMENT_TYPE`` (a forgotten or misspelt declaration is never skipped silently), two
+        types with one id, or an id in ``ORDER`` that no module declares.
+    """
     import service.doctypes as package
 
     found: dict[str, DocumentType] = {}
@@ -85,11 +94,16 @@ def document_types() -> dict[str, DocumentType]:
             continue
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         doc_type = getattr(module, "DOCUMENT_TYPE", None)
-        if isinstance(doc_type, DocumentType):
-            if doc_type.id in found:
-                raise RuntimeError(f"duplicate document type id {doc_type.id!r}")
-            found[doc_type.id] = doc_type
-    order = getattr(package, "ORDER", ())
+        if not isinstance(doc_type, DocumentType):
+            raise RegistryError(f"{module.__name__} declares no DOCUMENT_TYPE = DocumentType(…)"
+                                " (a helper module's name starts with '_')")
+        if doc_type.id in found:
+            raise RegistryError(f"duplicate document type id {doc_type.id!r}")
+        found[doc_type.id] = doc_type
+    order = tuple(getattr(package, "ORDER", ()))
+    unknown = [type_id for type_id in order if type_id not in found]
+    if unknown:
+        raise RegistryError(f"service.doctypes.ORDER names unknown types: {unknown}")
     return dict(sorted(found.items(), key=lambda kv: (
         order.index(kv[0]) if kv[0] in order else len(order), kv[0])))
 

@@ -81,10 +81,8 @@ def type_detail(doc_type: DocumentType) -> dict:
     detail = type_summary(doc_type)
     detail["schema"] = document_schema(doc_type.schema, doc_type.title)
     detail["example"] = registry.sample_payload(doc_type, samples)
-    for key, value in doc_type.extra.items():
-        if key in ("render_chunk", "prepare_items", "check_batch", "finish_docx",
-                   "register_range"):
-            continue  # bulk hooks (service.bulk), not part of the API
+    for key in doc_type.public_options:  # declared by the type; hooks and hints stay inside
+        value = doc_type.extra[key]
         if callable(value):
             value = value(samples)
         detail[key] = value

@@ -35,6 +35,10 @@ class Format(StrEnum):
         }[self.value]
 
 
+class RegistryError(RuntimeError):
+    """The document types cannot be registered: the message names the module or the id."""
+
+
 @dataclass(frozen=True)
 class DocumentType:
     """A kind of document the service can produce."""
@@ -50,6 +54,15 @@ class DocumentType:
     html_template: str = ""                   # defaults to <id>.html
     build_docx_template: Callable[[], Any] | None = None   # python-docx builder of the template
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # the keys of ``extra`` that GET /api/v1/document-types/<id> publishes (a callable value is
+    # called with the samples directory); every other key is internal (hooks, test hints)
+    public_options: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = [k for k in self.public_options if k not in self.extra]
+        if unknown:
+            raise RegistryError(f"document type {self.id!r}: public_options {unknown} are not "
+                                "in extra")
 
     @property
     def docx_name(self) -> str:
@@ -72,10 +85,6 @@ def safe_file_stem(stem: str) -> str:
     stem = _UNSAFE_FILENAME.sub("-", stem).strip(" .-")
     stem = re.sub(r"\s+", " ", stem)
     return stem[:120] or "van-ban"
-
-
-class RegistryError(RuntimeError):
-    """The document types cannot be registered: the message names the module or the id."""
 
 
 @cache

@@ -39,3 +39,23 @@ def test_an_unknown_id_in_the_display_order_is_refused(fresh_registry, monkeypat
     monkeypatch.setattr(doctypes, "ORDER", (*doctypes.ORDER, "giay_moi"))
     with pytest.raises(registry.RegistryError, match="giay_moi"):
         registry.document_types()
+
+
+def test_the_api_shows_only_declared_public_options(client):
+    """Hooks (render_chunk, finish_docx …) and test hints (not_printed) stay inside."""
+    body = client.get("/api/v1/document-types/certificate").get_json()
+    extras = set(body) - {"id", "title", "description", "formats", "schema", "example"}
+    assert extras == {"batch_columns", "batch_example"}
+    assert body["batch_example"]["items"]
+    for type_id in ("directive", "emulation_plan", "commendation_decision"):
+        body = client.get(f"/api/v1/document-types/{type_id}").get_json()
+        assert set(body) == {"id", "title", "description", "formats", "schema", "example"}
+
+
+def test_a_public_option_must_be_declared_in_extra():
+    from schemas.directive import DirectiveSchema
+
+    with pytest.raises(registry.RegistryError, match="not_printed"):
+        registry.DocumentType(id="x", title="x", description="x", schema=DirectiveSchema,
+                              build_context=dict, file_stem=str,
+                              public_options=("not_printed",))

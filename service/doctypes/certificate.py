@@ -241,4 +241,5 @@ DOCUMENT_TYPE = DocumentType(
         "not_printed": ("award", "recipient_kind", "honorific", "profile", "mode", "emblem",
                         "decision_date"),
     },
+    public_options=("batch_columns", "batch_example"),
 )

@@ -56,4 +56,5 @@ DOCUMENT_TYPE = DocumentType(
     build_context=build_context,
     file_stem=lambda data: file_stem("Chỉ thị", data, TYPE_ABBREV),
     build_docx_template=build_docx_template,
+    html_template="outline_document.html",  # header, title, outlined body, signature
 )

@@ -45,6 +45,25 @@ def _font(name: str) -> str:
 
 # ----------------------------------------------------------------------------------- PDF
 
+def _color(value) -> str:
+    if value is None:
+        return "none"
+    parts = value if isinstance(value, list | tuple) else [value]
+    return "/".join(f"{v:.3g}" if isinstance(v, int | float) else str(v) for v in parts)
+
+
+def _paint(obj: dict) -> str:
+    """How a drawn shape is painted: fill colour, stroke colour and width."""
+    paint = []
+    if obj.get("fill"):
+        paint.append(f"fill={_color(obj.get('non_stroking_color'))}")
+    if obj.get("stroke"):
+        paint.append(f"stroke={_color(obj.get('stroking_color'))}@{obj.get('linewidth', 0):.3g}")
+    if "srcsize" in obj:
+        paint.append("pixels={}x{}".format(*obj["srcsize"]))
+    return " ".join(paint)
+
+
 WORD_GAP = 3  # pt between two glyphs that reads as a space (pdfplumber's x_tolerance)
 COLUMN_GAP = 1.5  # em between two glyphs on one line that separates two columns
 
@@ -67,7 +86,8 @@ def _pdf_segment(chars: list[dict]) -> str:
         if index and char["x0"] - chars[index - 1]["x1"] > WORD_GAP:
             text += " "
         text += char["text"]
-        run = f"{_font(char['fontname'])} {char['size']:.1f}"
+        run = (f"{_font(char['fontname'])} {char['size']:.1f} "
+               f"{_color(char.get('non_stroking_color'))}")
         if not runs or runs[-1] != run:
             runs.append(run)
     box = [min(c["x0"] for c in chars), min(c["top"] for c in chars),
@@ -81,7 +101,7 @@ def _pdf_graphics(page) -> list[str]:
                           ("image", page.images)):
         for obj in objects:
             box = " ".join(_half(obj[k]) for k in ("x0", "top", "x1", "bottom"))
-            shapes.append(f"  {kind} [{box}]")
+            shapes.append(f"  {kind} [{box}] {_paint(obj)}".rstrip())
     return sorted(shapes)
 
 

@@ -288,13 +288,26 @@ def _styles(document, used: set[str]) -> Iterator[str]:
         yield " ".join(part for part in parts if part)
 
 
+# settings.xml children that change per save or only the editor's view, not the page
+UNSEEN_SETTINGS = {"rsids", "proofState", "zoom", "docId", "savePreviewPicture"}
+
+
+def _document_settings(document) -> Iterator[str]:
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    if defaults is not None:
+        yield f"defaults {_xml(defaults)}"
+    for child in document.settings.element:
+        if isinstance(child.tag, str) and child.tag.split("}")[-1] not in UNSEEN_SETTINGS:
+            yield f"setting {_xml(child)}"
+
+
 def docx_extract(content: bytes) -> list[str]:
     document = Document(io.BytesIO(content))
     body = list(_blocks(document.element.body, document.part, ""))
     sections = [line for n, s in enumerate(document.sections, 1) for line in _section(n, s)]
     text = "\n".join(sections + body)
     used = {"Normal", *re.findall(r"^\s*P \[([^\]]+)\]", text, re.M)}
-    return [*sections, *_styles(document, used), *body]
+    return [*_document_settings(document), *sections, *_styles(document, used), *body]
 
 
 # ------------------------------------------------------------------------------ the cases

@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help setup setup-test run test test-fast lint bench samples templates clean
+.PHONY: help setup setup-test run test test-fast lint bench samples templates golden clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,6 +33,9 @@ samples: setup  ## render every sample to build/samples (DOCX, PDF and PNG pages
 
 templates: setup  ## regenerate doc_templates/docx from the python-docx builders
 	$(PY) -m service build-templates
+
+golden: setup-test  ## rewrite tests/golden after a deliberate visible change (review git diff)
+	$(PY) -m tests.golden.update
 
 clean:  ## remove build output and caches (keeps .venv and var/)
 	rm -rf build .pytest_cache .hypothesis .ruff_cache

@@ -111,5 +111,5 @@ def register_error_handlers(app: Flask) -> None:
         if is_storage_full(exc):
             log.error("disk full: %s", type(exc).__name__)
             return problem_response(disk_full_problem())
-        log.exception("unhandled error")
+        log.error("unhandled error", exc_info=exc)
         return problem_response(http_problem(500))

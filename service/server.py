@@ -18,6 +18,7 @@ SIGINT and SIGQUIT are gunicorn's quick shutdown: running chunks are handed back
 from __future__ import annotations
 
 import signal
+import sys
 from typing import Any
 
 GRACEFUL_TIMEOUT_S = 30
@@ -107,5 +108,6 @@ def run(host: str, port: int, *, workers: int = 1, threads: int = 8) -> None:
         def load(self):
             return create_app()
 
-    print(f"Dịch vụ văn bản thi đua, khen thưởng: http://{host}:{port}/", flush=True)
+    sys.stdout.write(f"Dịch vụ văn bản thi đua, khen thưởng: http://{host}:{port}/\n")
+    sys.stdout.flush()
     _App().run()

@@ -48,11 +48,12 @@ def test_passwords_are_stored_as_argon2id_hashes_only(auth):
         name, stored = conn.execute(text(
             "SELECT username, password_hash FROM auth_users")).one()
     assert name == "nguyen.van.an"  # user names are case-insensitive
-    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
     assert auth.authenticate("NGUYEN.VAN.AN", PASSWORD).username == "nguyen.van.an"
 
 
-@pytest.mark.parametrize("username, password, code", [
+@pytest.mark.parametrize(("username", "password", "code"), [
     ("a", PASSWORD, "invalid_username"),
     ("nguyễn", PASSWORD, "invalid_username"),
     ("ok.name", "short", "weak_password"),
@@ -140,7 +141,8 @@ def test_password_change_disable_and_logout_end_sessions(auth):
     user = auth.create_user("van.thu", PASSWORD)
     a, b = auth.create_session(user), auth.create_session(user)
     auth.end_session(a)
-    assert auth.resolve_session(a) is None and auth.resolve_session(b) is not None
+    assert auth.resolve_session(a) is None
+    assert auth.resolve_session(b) is not None
     auth.set_password("van.thu", "mat-khau-moi-2027")
     assert auth.resolve_session(b) is None
     c = auth.create_session(user)
@@ -163,7 +165,8 @@ def test_the_last_admin_cannot_be_disabled_or_demoted(auth):
 
 def test_first_admin_is_created_once(auth):
     password = auth.create_first_admin()
-    assert password and auth.authenticate("admin", password).role == "admin"
+    assert password
+    assert auth.authenticate("admin", password).role == "admin"
     assert auth.create_first_admin() is None
 
 
@@ -174,7 +177,8 @@ def test_api_keys_are_stored_as_digests_and_revoked_at_once(auth):
 
     with auth.engine.connect() as conn:
         stored = conn.execute(text("SELECT secret_hash FROM auth_api_keys")).scalar_one()
-    assert token.split("_", 2)[2] not in stored and len(stored) == 64
+    assert token.split("_", 2)[2] not in stored
+    assert len(stored) == 64
     assert auth.verify_key(token).id == key.id
     assert auth.flush()  # last use is recorded in the background, off the request path
     assert auth.verify_key(token).last_used_at is not None
@@ -210,10 +214,11 @@ def test_everything_but_health_docs_and_sign_in_needs_credentials(anon_client):
 
 def test_unknown_routes_are_404_for_anyone(anon_client):
     response = anon_client.get("/api/v1/khong-co")
-    assert response.status_code == 404 and response.mimetype == PROBLEM
+    assert response.status_code == 404
+    assert response.mimetype == PROBLEM
 
 
-@pytest.mark.parametrize("header, code", [
+@pytest.mark.parametrize(("header", "code"), [
     ("Basic dXNlcjpwYXNz", "invalid_credentials"),
     ("Bearer", "invalid_credentials"),
     ("Bearer    ", "invalid_credentials"),
@@ -223,7 +228,8 @@ def test_unknown_routes_are_404_for_anyone(anon_client):
 ])
 def test_bad_authorization_headers_are_401_never_500(anon_client, header, code):
     response = anon_client.get("/api/v1/document-types", headers={"Authorization": header})
-    assert response.status_code == 401 and response.mimetype == PROBLEM
+    assert response.status_code == 401
+    assert response.mimetype == PROBLEM
     assert response.get_json()["code"] == code
 
 
@@ -231,7 +237,8 @@ def test_a_clerk_key_renders_documents_but_not_admin_things(client):
     assert client.post("/api/v1/documents/directive.docx",
                        json=load_sample("directive")).status_code == 200
     forbidden = client.get("/metrics")
-    assert forbidden.status_code == 403 and forbidden.get_json()["code"] == "forbidden"
+    assert forbidden.status_code == 403
+    assert forbidden.get_json()["code"] == "forbidden"
     assert client.get("/quan-tri").status_code == 403
 
 
@@ -265,7 +272,8 @@ def test_log_lines_name_the_client_not_the_payload(app, caplog):
                     headers={"Authorization": f"Bearer {token}"})
     record = next(r for r in caplog.records if r.name == "thidua.access")
     assert record.client == f"key:{key_id}"
-    assert "Bí Mật" not in caplog.text and token not in caplog.text
+    assert "Bí Mật" not in caplog.text
+    assert token not in caplog.text
 
 
 # ---------------------------------------------------------------------------- sign-in
@@ -295,7 +303,8 @@ def test_sign_in_rotates_the_session_and_sign_out_ends_it(app):
 def test_sign_in_never_redirects_off_the_service(app, target):
     store_of(app).create_user("van.thu", PASSWORD)
     response = login(app.test_client(), "van.thu", next_path=target)
-    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
 
 
 def test_sign_in_needs_the_csrf_token(app):
@@ -318,7 +327,8 @@ def test_wrong_password_is_401_and_lockout_is_429_with_retry_after(tmp_path):
     assert "không đúng" in first.get_data(as_text=True)
     login(client, "van.thu", "sai-mat-khau-2")
     locked = login(client, "van.thu", PASSWORD)
-    assert locked.status_code == 429 and 1 <= int(locked.headers["Retry-After"]) <= 120
+    assert locked.status_code == 429
+    assert 1 <= int(locked.headers["Retry-After"]) <= 120
     assert "tạm khóa" in locked.get_data(as_text=True)
 
 
@@ -326,7 +336,8 @@ def test_typed_values_are_escaped_on_the_sign_in_page(app):
     client = app.test_client()
     response = login(client, '<script>alert(1)</script>', "sai-mat-khau-1")
     html = response.get_data(as_text=True)
-    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
 
 
 def test_a_user_changes_their_own_password(app):
@@ -336,7 +347,8 @@ def test_a_user_changes_their_own_password(app):
     response = client.post("/tai-khoan/mat-khau", data={
         "csrf_token": token, "current_password": PASSWORD,
         "new_password": "mat-khau-moi-2027", "new_password_again": "mat-khau-moi-2027"})
-    assert response.status_code == 200 and "Đã đổi mật khẩu" in response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Đã đổi mật khẩu" in response.get_data(as_text=True)
     assert client.get("/").status_code == 200  # this session carries on
     assert store_of(app).authenticate("van.thu", "mat-khau-moi-2027")
 
@@ -380,7 +392,8 @@ def test_keys_commands_create_list_and_revoke(tmp_path):
     assert re.fullmatch(r"thd_[0-9a-f]{12}_[A-Za-z0-9_-]{43}", token)
     key_id = token.split("_")[1]
     listed = run_cli("keys", "list", data_dir=tmp_path)
-    assert key_id in listed.stdout and "e-office" in listed.stdout
+    assert key_id in listed.stdout
+    assert "e-office" in listed.stdout
     assert token.split("_", 2)[2] not in listed.stdout
     from service import create_app
 
@@ -391,7 +404,8 @@ def test_keys_commands_create_list_and_revoke(tmp_path):
     gone = app.test_client().get("/api/v1/batches", headers={"Authorization": f"Bearer {token}"})
     assert gone.status_code == 401
     again = run_cli("keys", "revoke", key_id, data_dir=tmp_path)
-    assert again.returncode == 1 and "không có khóa" in again.stderr
+    assert again.returncode == 1
+    assert "không có khóa" in again.stderr
 
 
 def test_users_commands(tmp_path):
@@ -399,7 +413,8 @@ def test_users_commands(tmp_path):
                    stdin="mat-khau-rat-dai-1\n")
     assert made.returncode == 0, made.stderr
     weak = run_cli("users", "create", "can.bo2", data_dir=tmp_path, stdin="ngan\n")
-    assert weak.returncode == 1 and "Mật khẩu cần" in weak.stderr
+    assert weak.returncode == 1
+    assert "Mật khẩu cần" in weak.stderr
     reset = run_cli("users", "passwd", "can.bo", "--generate", data_dir=tmp_path)
     password = reset.stdout.strip().splitlines()[-1]
     store = AuthStore.from_settings({"DATA_DIR": str(tmp_path)})

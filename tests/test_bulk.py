@@ -47,7 +47,8 @@ def test_merged_pdf_has_one_page_per_row_in_order_with_its_own_name_and_number(t
     seen = []
     count = bulk.render_batch(CERT, common, items, "pdf", dest, templates_dir=TEMPLATES,
                               chunk_size=10, progress=lambda done, total: seen.append(done))
-    assert count == 23 and seen == [10, 20, 23]
+    assert count == 23
+    assert seen == [10, 20, 23]
     pages = pdf_pages_text(dest.read_bytes())
     assert len(pages) == 23
     expected_numbers = iter(range(98, 200))
@@ -106,7 +107,8 @@ def test_every_invalid_row_is_reported_at_once_and_nothing_is_written(tmp_path):
                      (5, "/items/3/recipient_name", "required"),
                      (6, "/items/4/recipient_name", "too_long_for_sheet"),
                      (8, "/items/6", "invalid_type")}
-    assert not dest.exists() and not list(tmp_path.iterdir())
+    assert not dest.exists()
+    assert not list(tmp_path.iterdir())
 
 
 def test_a_bad_common_field_is_reported_once_at_common_not_on_every_row():
@@ -171,7 +173,8 @@ def test_zip_of_pdfs_one_standalone_single_page_file_per_row(tmp_path):
             assert info.flag_bits & 0x800  # UTF-8 names
             content = archive.read(info)
             [text] = pdf_pages_text(content)
-            assert item["recipient_name"] in text and "BẰNG KHEN" in text
+            assert item["recipient_name"] in text
+            assert "BẰNG KHEN" in text
 
 
 def test_zip_of_docx_matches_the_single_document_renderer(renderer, tmp_path):

@@ -57,7 +57,8 @@ def test_batch_reports_every_bad_row_and_writes_nothing(tmp_path):
                  "-o", str(out))
     assert result.returncode == 1
     err = result.stderr.decode()
-    assert "dòng 3, cột honorific" in err and "dòng 4, cột recipient_name" in err
+    assert "dòng 3, cột honorific" in err
+    assert "dòng 4, cột recipient_name" in err
     assert not out.exists()
 
 

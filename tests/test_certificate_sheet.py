@@ -130,9 +130,11 @@ def test_every_profile_has_an_emblem_slot_at_the_top():
     for name in PROFILES:
         profile = cert_layout.load_profile(name)
         slot, national = profile["emblem"], profile["boxes"]["national"]
-        assert slot["w"] > 0 and slot["h"] > 0, name
+        assert slot["w"] > 0, name
+        assert slot["h"] > 0, name
         assert slot["y"] + slot["h"] <= national["y"] + 0.01, name
-        assert slot["x"] > 0 and slot["x"] + slot["w"] < profile["page"]["width_mm"], name
+        assert slot["x"] > 0, name
+        assert slot["x"] + slot["w"] < profile["page"]["width_mm"], name
 
 
 def test_the_agency_emblem_of_a_profile_prints_in_its_slot(agency_profiles):

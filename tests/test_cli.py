@@ -35,7 +35,8 @@ def test_render_bad_payload_exits_non_zero_with_messages(tmp_path):
                  input_bytes=json.dumps(payload).encode())
     assert result.returncode == 1
     err = result.stderr.decode()
-    assert "/summary" in err and "required" in err
+    assert "/summary" in err
+    assert "required" in err
     assert "/number" in err
     assert not (tmp_path / "x.pdf").exists()
 
@@ -68,4 +69,5 @@ def test_the_date_window_setting_applies_to_validate_and_render(tmp_path):
         result = subprocess.run([sys.executable, "-m", "service", *args], cwd=ROOT, env=env,
                                 capture_output=True, timeout=300)
         assert result.returncode == 1, args
-        assert "/date" in result.stderr.decode() and "too_far_ahead" in result.stderr.decode()
+        assert "/date" in result.stderr.decode()
+        assert "too_far_ahead" in result.stderr.decode()

@@ -199,7 +199,8 @@ def test_docx_styles(docx_doc, text, size, bold, italic, align):
 def test_article_label_bold_text_plain(docx_doc):
     p = para(docx_doc, ARTICLE_1)
     runs = [r for r in p.runs if r.text]
-    assert runs[0].text == "Điều 1." and runs[0].bold
+    assert runs[0].text == "Điều 1."
+    assert runs[0].bold
     assert all(not r.bold for r in runs[1:])
     assert abs(p.paragraph_format.first_line_indent.cm - 1.27) < 0.01
 
@@ -229,7 +230,8 @@ def test_articles_from_the_payload_and_their_numbering():
     assert "Điều 3. Văn phòng Sở cấp Giấy chứng nhận cho các cá nhân có tên tại Điều 1." in found
     j = found.index("Điều 4. Quyết định này có hiệu lực kể từ ngày ký.")
     assert found[j + 1] == "Chánh Văn phòng Sở chịu trách nhiệm thi hành Quyết định này./."
-    assert "- Như Điều 4;" in found and "- Như Điều 3;" not in found
+    assert "- Như Điều 4;" in found
+    assert "- Như Điều 3;" not in found
 
 
 def test_without_money_there_is_no_reward_article_and_no_amount_column():
@@ -260,7 +262,8 @@ def test_docx_list_is_a_new_section_numbered_from_one(docx_doc):
     decision, annex = docx_doc.sections
     assert annex.start_type == WD_SECTION.NEW_PAGE
     pg_num = annex._sectPr.find(qn("w:pgNumType"))
-    assert pg_num is not None and pg_num.get(qn("w:start")) == "1"
+    assert pg_num is not None
+    assert pg_num.get(qn("w:start")) == "1"
     assert decision._sectPr.find(qn("w:pgNumType")) is None
     for section in (decision, annex):
         assert section.different_first_page_header_footer
@@ -301,7 +304,8 @@ def test_docx_list_table(docx_doc):
     assert all(t.trPr.find(qn("w:tblHeader")) is None for t in tr[1:])
     assert all(t.trPr.find(qn("w:cantSplit")) is not None for t in tr)
     grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
-    assert len(grid) == 4 and abs(sum(grid) - 165 * 1440 / 25.4) < 5
+    assert len(grid) == 4
+    assert abs(sum(grid) - 165 * 1440 / 25.4) < 5
     assert table.rows[1].cells[0]._tc.tcPr.find(qn("w:gridSpan")).get(qn("w:val")) == "4"
     name = table.rows[2].cells[1].paragraphs[0].runs[0]
     assert name.font.size == Pt(13)
@@ -382,7 +386,8 @@ def test_docx_list_pages_in_a_word_processor(tmp_path):
     for i in range(1, 301):
         name = f"Thứ {i:04d}" if i % 10 != 1 else f"Ngữ văn số {i:04d}"
         holding = [k for k, t in enumerate(flat) if name in t]
-        assert len(holding) == 1 and f"(mã {i:04d})" in flat[holding[0]], i
+        assert len(holding) == 1, i
+        assert f"(mã {i:04d})" in flat[holding[0]], i
 
 
 # ------------------------------------------------------------------ rewards
@@ -582,7 +587,8 @@ def test_api_lists_and_renders_the_decision(client):
     for ext, magic in (("docx", b"PK"), ("pdf", b"%PDF")):
         response = client.post(f"/api/v1/documents/commendation_decision.{ext}", data=body,
                                content_type="application/json")
-        assert response.status_code == 200 and response.data.startswith(magic)
+        assert response.status_code == 200
+        assert response.data.startswith(magic)
     bad = sample(date=None, year=2026)
     response = client.post("/api/v1/documents/commendation_decision.pdf",
                            data=json.dumps(bad).encode(), content_type="application/json")

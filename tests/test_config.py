@@ -9,7 +9,8 @@ from service import config
 
 def test_defaults_are_valid():
     settings = config.load(environ={})
-    assert settings["PORT"] == 8000 and settings["HOST"] == "127.0.0.1"
+    assert settings["PORT"] == 8000
+    assert settings["HOST"] == "127.0.0.1"
 
 
 def test_environment_overrides_defaults():

@@ -233,5 +233,6 @@ def test_header_and_signer_lines_come_from_the_context_in_both_templates(type_id
         assert {"parent_lines", "name_lines"} <= read, read
         assert read <= set(context["issuer"]), read - set(context["issuer"])
         assert "signer_lines" in source
-        assert "issuer.name|" not in source and "issuer.parent|" not in source
+        assert "issuer.name|" not in source
+        assert "issuer.parent|" not in source
     assert all(isinstance(line, str) and line for line in context["issuer"]["name_lines"])

@@ -134,7 +134,8 @@ def test_docx_page_setup_and_font(docx_doc):
 
 def test_docx_has_no_all_caps_formatting(docx_doc):
     xml = docx_doc.element.xml
-    assert "<w:caps" not in xml and "<w:smallCaps" not in xml
+    assert "<w:caps" not in xml
+    assert "<w:smallCaps" not in xml
 
 
 def test_docx_page_number_in_header_from_page_two(docx_doc):
@@ -161,7 +162,8 @@ def test_pdf_page_size_text_and_fonts(pdf_bytes):
             descriptor = descendant["/FontDescriptor"].get_object()
             assert "/FontFile2" in descriptor, "font not embedded"
             fonts.add(str(font["/BaseFont"]))
-    assert fonts and all(re.match(r"/[A-Z]{6}\+Liberation-Serif-Bundled", f) for f in fonts), fonts
+    assert fonts, fonts
+    assert all(re.match(r"/[A-Z]{6}\+Liberation-Serif-Bundled", f) for f in fonts), fonts
 
 
 def test_pdf_page_numbers_start_on_page_two():

@@ -270,4 +270,5 @@ def test_pdf_fonts_are_the_bundled_ones():
     reader = PdfReader(io.BytesIO(render(load_sample("emulation_plan"), Format.PDF).content))
     fonts = {str(f.get_object()["/BaseFont"]) for page in reader.pages
              for f in (page["/Resources"].get("/Font") or {}).values()}
-    assert fonts and all(re.match(r"/[A-Z]{6}\+Liberation-Serif-Bundled", f) for f in fonts)
+    assert fonts
+    assert all(re.match(r"/[A-Z]{6}\+Liberation-Serif-Bundled", f) for f in fonts)

@@ -55,7 +55,9 @@ def problem(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)[:800]
     assert response.mimetype == PROBLEM
     body = response.get_json(force=True)
-    assert body["code"] == code and body["status"] == status and body["title"]
+    assert body["code"] == code
+    assert body["status"] == status
+    assert body["title"]
     return body
 
 
@@ -91,8 +93,11 @@ def test_json_batch_runs_to_a_merged_pdf_in_order(jc):
     job = response.get_json()
     assert set(job) == FIELDS
     assert response.headers["Location"] == f"/api/v1/batches/{job['id']}"
-    assert job["status"] in ("queued", "running") and job["total"] == 6
-    assert job["result_url"] is None and job["errors"] == [] and job["failed"] == 0
+    assert job["status"] in ("queued", "running")
+    assert job["total"] == 6
+    assert job["result_url"] is None
+    assert job["errors"] == []
+    assert job["failed"] == 0
     seen_done = set()
 
     def track(j):
@@ -102,12 +107,14 @@ def test_json_batch_runs_to_a_merged_pdf_in_order(jc):
     job = wait_until(jc, job["id"], track)
     assert job["status"] == "succeeded", job
     assert (job["done"], job["failed"]) == (6, 0)
-    assert job["started_at"] and job["finished_at"] >= job["started_at"] >= job["created_at"]
+    assert job["started_at"]
+    assert job["finished_at"] >= job["started_at"] >= job["created_at"]
     # progress moves chunk by chunk (CHUNK_SIZE=2; three full chunks, which two workers may
     # finish in any order, so every count seen is a multiple of 2)
     assert seen_done <= {0, 2, 4, 6}
     result = download(jc, job["result_url"])
-    assert result.status_code == 200 and result.mimetype == "application/pdf"
+    assert result.status_code == 200
+    assert result.mimetype == "application/pdf"
     assert "filename*=UTF-8''" in result.headers["Content-Disposition"]
     pages = pdf_pages_text(result.data)
     assert len(pages) == 12  # a directive is two pages
@@ -127,8 +134,10 @@ def test_zip_output_has_one_file_per_item(jc):
     result = download(jc, job["result_url"])
     assert result.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(result.data)).namelist()
-    assert len(names) == 3 and all(n.endswith(".docx") for n in names)
-    assert names == sorted(names) and len(set(names)) == 3
+    assert len(names) == 3
+    assert all(n.endswith(".docx") for n in names)
+    assert names == sorted(names)
+    assert len(set(names)) == 3
 
 
 def test_every_invalid_item_is_listed_and_nothing_is_created(jc):
@@ -194,7 +203,8 @@ def test_idempotency_key(jc):
     other = post(jc, directives(3), {"Idempotency-Key": "lot-2026-01"})
     assert first.get_json()["id"] in problem(other, 422, "idempotency_key_reused")["detail"]
     fresh = post(jc, body, {"Idempotency-Key": '"lot-2026-02"'})
-    assert fresh.status_code == 202 and fresh.get_json()["id"] != first.get_json()["id"]
+    assert fresh.status_code == 202
+    assert fresh.get_json()["id"] != first.get_json()["id"]
     problem(post(jc, body, {"Idempotency-Key": "has space"}), 400, "idempotency_key_invalid")
     problem(post(jc, body, {"Idempotency-Key": "k" * 256}), 400, "idempotency_key_invalid")
     assert len(jc.get("/api/v1/batches").get_json()) == 2
@@ -221,7 +231,8 @@ def test_concurrent_retries_with_one_key_make_one_job(jobs_app):
         t.start()
     for t in threads:
         t.join()
-    assert len(ids) == 6 and len(set(ids)) == 1
+    assert len(ids) == 6
+    assert len(set(ids)) == 1
     assert len(authorize(jobs_app.test_client(), token).get("/api/v1/batches").get_json()) == 1
     assert len(client_as(jobs_app, "admin").get("/api/v1/batches").get_json()) == 1
     jobs_dir = service(jobs_app).files.root
@@ -251,7 +262,8 @@ def test_unknown_batches_are_404(jc):
 def test_result_is_409_until_the_job_has_succeeded(jobs_app, jc):
     job_id = queued_job(jobs_app, owner=jc.owner)
     job = jc.get(f"/api/v1/batches/{job_id}").get_json()
-    assert job["status"] == "queued" and job["started_at"] is None
+    assert job["status"] == "queued"
+    assert job["started_at"] is None
     assert "queued" in problem(jc.get(f"/api/v1/batches/{job_id}/result"), 409,
                                "batch_not_ready")["detail"]
     store = service(jobs_app).store
@@ -267,7 +279,9 @@ def test_cancel_a_queued_job(jobs_app, jc):
     response = jc.post(f"/api/v1/batches/{job_id}/cancel")
     assert response.status_code == 200
     job = response.get_json()
-    assert job["status"] == "cancelled" and job["finished_at"] and job["done"] == 0
+    assert job["status"] == "cancelled"
+    assert job["finished_at"]
+    assert job["done"] == 0
     problem(jc.post(f"/api/v1/batches/{job_id}/cancel"), 409, "batch_finished")
     problem(jc.get(f"/api/v1/batches/{job_id}/result"), 409, "batch_not_ready")
     later = post(jc, directives(2)).get_json()  # runs after it in FIFO order
@@ -288,10 +302,12 @@ def test_cancel_a_running_job_stops_between_chunks(jobs_app, jc):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     after = jc.get(f"/api/v1/batches/{job['id']}").get_json()
-    assert after["status"] == "cancelled" and after["result_url"] is None
+    assert after["status"] == "cancelled"
+    assert after["result_url"] is None
     assert after["done"] < 30
     statuses = [s.status for s in store.steps(job["id"])]
-    assert "pending" not in statuses and statuses.count("cancelled") >= 1
+    assert "pending" not in statuses
+    assert statuses.count("cancelled") >= 1
     problem(jc.get(f"/api/v1/batches/{job['id']}/result"), 409, "batch_not_ready")
 
 
@@ -301,7 +317,8 @@ def test_a_failed_job_reports_why(jobs_app, jc):
     service(jobs_app).supervisor.start()
     service(jobs_app).supervisor.wake()
     job = wait_until(jc, job_id, finished)
-    assert job["status"] == "failed" and job["result_url"] is None
+    assert job["status"] == "failed"
+    assert job["result_url"] is None
     assert job["failed"] == 2
     assert job["errors"] == [{"code": "input_missing", "message": job["errors"][0]["message"]}]
     assert "phần 2 (mục 3–4)" in job["errors"][0]["message"]
@@ -318,10 +335,12 @@ def test_cleaned_up_results_are_410(jobs_app, jc):
     svc = service(jobs_app)
     assert cleanup(svc.store, svc.files, ttl_hours=1).jobs == []  # not old enough
     report = cleanup(svc.store, svc.files, ttl_hours=-1)
-    assert report.jobs == [job["id"]] and report.bytes_freed > 0
+    assert report.jobs == [job["id"]]
+    assert report.bytes_freed > 0
     assert not svc.files.job_dir(job["id"]).exists()
     after = jc.get(f"/api/v1/batches/{job['id']}").get_json()
-    assert after["status"] == "succeeded" and after["result_url"] is None
+    assert after["status"] == "succeeded"
+    assert after["result_url"] is None
     problem(jc.get(f"/api/v1/batches/{job['id']}/result"), 410, "batch_result_expired")
 
 
@@ -367,7 +386,8 @@ def test_multipart_csv_batch(jc):
                               "file": (io.BytesIO(csv), "danh-sach.csv")})
     assert response.status_code == 202, response.get_data(as_text=True)
     job = wait_until(jc, response.get_json()["id"], finished)
-    assert job["status"] == "succeeded" and job["total"] == 3, job
+    assert job["status"] == "succeeded", job
+    assert job["total"] == 3, job
     pages = pdf_pages_text(download(jc, job["result_url"]).data)
     assert len(pages) == 3
     for page, name in zip(pages, ("Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"),
@@ -396,11 +416,13 @@ def test_multipart_envelope_errors(jc):
     exe = b"MZ\x90\x00" + b"\x00" * 200
     response = multipart(jc, {"document_type": "certificate", "output": "pdf",
                               "file": (io.BytesIO(exe), "danh-sach.xlsx")})
-    assert 400 <= response.status_code < 500 and response.mimetype == PROBLEM
+    assert 400 <= response.status_code < 500
+    assert response.mimetype == PROBLEM
     ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
     response = multipart(jc, {"document_type": "certificate", "output": "pdf",
                               "file": (io.BytesIO(ole2), "cu.xls")})
-    assert 400 <= response.status_code < 500 and response.mimetype == PROBLEM
+    assert 400 <= response.status_code < 500
+    assert response.mimetype == PROBLEM
 
 
 def test_multipart_idempotency_and_size_limit(tmp_path):
@@ -425,7 +447,8 @@ def test_multipart_idempotency_and_size_limit(tmp_path):
                           {"Idempotency-Key": "xlsx-1"})
         problem(other, 422, "idempotency_key_reused")
         three = multipart(client, form(csv + "Lê Văn C;Ông\n".encode()))
-        assert three.status_code == 413 and three.mimetype == PROBLEM
+        assert three.status_code == 413
+        assert three.mimetype == PROBLEM
         huge = multipart(client, form(b"x" * 60_000))
         problem(huge, 413, "payload_too_large")
     finally:
@@ -443,7 +466,8 @@ def test_a_database_outage_is_a_503_not_a_500(jobs_app, jc):
         response = jc.get("/api/v1/batches/" + "a" * 32)
         body = problem(response, 503, "jobs_unavailable")
         assert response.headers["Retry-After"] == "10"
-        assert "postgres" not in json.dumps(body) and "127.0.0.1" not in json.dumps(body)
+        assert "postgres" not in json.dumps(body)
+        assert "127.0.0.1" not in json.dumps(body)
         problem(post(jc, directives(1)), 503, "jobs_unavailable")
     finally:
         unreachable.dispose()
@@ -517,7 +541,8 @@ def test_a_register_range_the_owner_already_printed_is_refused(jobs_app, jc):
     again = problem(post(jc, certificates(1093)), 409, "register_range_overlap")
     assert again["batch_id"] == first_id
     assert again["batch_url"] == f"/api/v1/batches/{first_id}"
-    assert "1093" in again["detail"] and "1096" in again["detail"]
+    assert "1093" in again["detail"]
+    assert "1096" in again["detail"]
     assert [e["pointer"] for e in again["errors"]] == ["/common/register_start"]
     problem(post(jc, certificates(1090)), 409, "register_range_overlap")  # 1090–1093
     assert post(jc, certificates(1097)).status_code == 202  # 1097–1100: next in the register
@@ -544,7 +569,8 @@ def test_a_register_range_of_a_cancelled_or_failed_job_may_be_printed_again(jobs
     response = post(jc, certificates(2000))  # neither printed anything
     assert response.status_code == 202, response.get_data(as_text=True)
     job = response.get_json()
-    assert job["register_first"] == 2000 and job["register_last"] == 2003
+    assert job["register_first"] == 2000
+    assert job["register_last"] == 2003
 
 
 def test_a_job_with_a_poison_item_finishes_with_errors_and_delivers_the_rest(jobs_app, jc):

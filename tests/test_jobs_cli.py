@@ -38,7 +38,8 @@ def test_batch_command_submits_to_a_running_service(tmp_path):
                          "-o", str(out), "--server", service.base,
                          env={"THIDUA_API_KEY": service.token})
         assert result.returncode == 0, result.stderr
-        assert "7 văn bản" in result.stdout and "gửi tới" in result.stderr
+        assert "7 văn bản" in result.stdout
+        assert "gửi tới" in result.stderr
         pages = pdf_pages_text(out.read_bytes())
         assert [f"Số {i:02d}" in p for i, p in enumerate(pages)] == [True] * 7
         # the JSON form of the same list, as a zip of DOCX files
@@ -61,21 +62,25 @@ def test_batch_command_submits_to_a_running_service(tmp_path):
         bad = run_cli("batch", "certificate", str(listing), "--common", str(common),
                       "-o", str(tmp_path / "bad.pdf"), "--server", service.base,
                          env={"THIDUA_API_KEY": service.token})
-        assert bad.returncode == 1 and "dòng 3" in bad.stderr
+        assert bad.returncode == 1
+        assert "dòng 3" in bad.stderr
         assert not (tmp_path / "bad.pdf").exists()
     finally:
         service.stop()
     unreachable = run_cli("batch", "certificate", str(source), "-o", str(tmp_path / "x.pdf"),
                           "--server", service.base, timeout=120)
-    assert unreachable.returncode == 1 and "không kết nối được" in unreachable.stderr
+    assert unreachable.returncode == 1
+    assert "không kết nối được" in unreachable.stderr
 
 
 def test_worker_needs_a_broker_and_db_upgrade_reports_the_revision(tmp_path):
     env = {"THIDUA_DATA_DIR": str(tmp_path)}
     worker = run_cli("worker", env=env, timeout=60)
-    assert worker.returncode == 1 and "THIDUA_BROKER_URL" in worker.stderr
+    assert worker.returncode == 1
+    assert "THIDUA_BROKER_URL" in worker.stderr
     bad = run_cli("worker", env={**env, "THIDUA_BROKER_URL": "amqp://x"}, timeout=60)
-    assert bad.returncode == 1 and "Redis" in bad.stderr
+    assert bad.returncode == 1
+    assert "Redis" in bad.stderr
     upgrade = run_cli("db-upgrade", env=env, timeout=60)
     assert upgrade.returncode == 0, upgrade.stderr
     assert upgrade.stdout.strip().endswith(": 0005")

@@ -45,7 +45,8 @@ def recipients() -> list[dict]:
                 people.append({"honorific": "ba" if middle == "Thị" else "ong",
                                "recipient_name": f"{family} {middle} {given}",
                                "position": "Chuyên viên", "unit": "Sở Nội vụ tỉnh Quảng Trị"})
-    assert len(people) == COUNT and len({p["recipient_name"] for p in people}) == COUNT
+    assert len(people) == COUNT
+    assert len({p["recipient_name"] for p in people}) == COUNT
     return people
 
 
@@ -248,7 +249,8 @@ def test_sigterm_finishes_in_flight_work_and_a_restart_completes_the_job(tmp_pat
         service.proc.terminate()
         time.sleep(2.5)  # while the request waits, no new chunk may start
         status, content = finish_request(in_flight, document)
-        assert status == 200 and content.startswith(b"%PDF-")  # answered, not dropped
+        assert status == 200
+        assert content.startswith(b"%PDF-")
         service.proc.wait(45)
         elapsed = time.monotonic() - started
         assert service.proc.returncode == 0
@@ -266,7 +268,8 @@ def test_sigterm_finishes_in_flight_work_and_a_restart_completes_the_job(tmp_pat
         directory = data / "jobs" / job["id"]
         assert {p.name for p in directory.glob("chunk-*")} == {
             f"chunk-{s.number:06d}.pdf" for s in steps if s.status == "done"}
-        assert not list(directory.glob(".*.tmp")) and not list(directory.glob("result*"))
+        assert not list(directory.glob(".*.tmp"))
+        assert not list(directory.glob("result*"))
         before = snapshot(store, job["id"])
 
         service = ServiceProcess(data, env, port=service.port).start()

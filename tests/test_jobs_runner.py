@@ -99,14 +99,17 @@ def test_a_poison_row_is_isolated_and_every_other_item_delivered(tmp_path, make_
     assert "dừng đột ngột" in failed["message"]
     steps = service.store.steps(job_id)
     by_span = {(s.start, s.stop): s for s in steps if s.kind == "render"}
-    assert by_span[(4, 8)].status == "split" and by_span[(4, 8)].attempts == 2
-    assert by_span[(5, 6)].status == "item_failed" and by_span[(5, 6)].attempts == 2
+    assert by_span[(4, 8)].status == "split"
+    assert by_span[(4, 8)].attempts == 2
+    assert by_span[(5, 6)].status == "item_failed"
+    assert by_span[(5, 6)].attempts == 2
     assert {s.status for s in steps} <= {"done", "split", "item_failed"}
     from tests.support.documents import pdf_pages_text
 
     text = "\n".join(pdf_pages_text(service.files.result_path(job_id, "pdf").read_bytes()))
     order = [text.find(f"đợt {i:03d}") for i in range(12) if i != poison]
-    assert -1 not in order and order == sorted(order)
+    assert -1 not in order
+    assert order == sorted(order)
     assert f"đợt {poison:03d}" not in text
 
 
@@ -126,9 +129,11 @@ def test_an_item_over_the_time_limit_is_stopped_and_isolated_after_its_attempts(
     items = prepare(doc_type, load_sample("directive"), [{"summary": "Về đợt ngắn"}, huge])
     job_id = service.submit(doc_type, "pdf", items).job.id
     job = wait_finished(service.store, job_id)
-    assert job.status == "done_with_errors" and (job.done, job.failed) == (1, 1), job
+    assert job.status == "done_with_errors", job
+    assert (job.done, job.failed) == (1, 1), job
     [failed] = job.failed_items
-    assert failed["item"] == 2 and failed["row"] is None
+    assert failed["item"] == 2
+    assert failed["row"] is None
     assert "quá thời gian cho phép" in failed["message"]
     steps = service.store.steps(job_id)
     assert (steps[0].status, steps[0].attempts) == ("split", 2)
@@ -142,7 +147,8 @@ def test_a_worker_killed_mid_chunk_costs_only_that_chunk(tmp_path, make_service)
     job_id = service.submit(doc_type, "pdf", items).job.id
     victim, _pid = kill_mid_step(service.store, job_id, accept=lambda step: step.number > 1)
     job = wait_finished(service.store, job_id)
-    assert job.status == "succeeded" and job.done == 30, job
+    assert job.status == "succeeded", job
+    assert job.done == 30, job
     attempts = {s.number: s.attempts for s in service.store.steps(job_id)}
     assert attempts[victim.number] == 2
     assert sorted(attempts.values()).count(1) == len(attempts) - 1
@@ -195,7 +201,8 @@ def test_stopping_lets_running_chunks_finish_and_dispatches_nothing_more(
     started = time.monotonic()
     service.supervisor.stop()  # waits: keeps the drain's deadline
     assert time.monotonic() - started < 30
-    assert gone(workers) and service.supervisor.worker_pids() == []
+    assert gone(workers)
+    assert service.supervisor.worker_pids() == []
     steps = {s.number: s for s in service.store.steps(job_id)}
     for step in running:  # finished within the grace and recorded
         assert (steps[step.number].status, steps[step.number].attempts) == ("done", 1)
@@ -207,7 +214,8 @@ def test_stopping_lets_running_chunks_finish_and_dispatches_nothing_more(
     assert not list(directory.glob(".*.tmp"))
     # a stopping service starts no new work, but still stores what it is given
     later = service.submit(doc_type, "pdf", items[:2]).job.id
-    assert not service.supervisor.running and service.store.get(later).status == "queued"
+    assert not service.supervisor.running
+    assert service.store.get(later).status == "queued"
     # the next start finishes both jobs; nothing was rendered twice
     service.close()
     restarted = make_service(conf)
@@ -235,7 +243,8 @@ def test_stopping_hands_back_a_chunk_that_outlasts_the_grace(tmp_path, make_serv
     assert not service.files.chunk_path(job_id, 1, "pdf").exists()  # nothing half-written
     restarted = make_service(conf)
     job = wait_finished(restarted.store, job_id)
-    assert job.status == "succeeded" and job.done == 60, job
+    assert job.status == "succeeded", job
+    assert job.done == 60, job
     assert [s.attempts for s in restarted.store.steps(job_id)] == [1, 1]
 
 
@@ -248,9 +257,11 @@ def test_a_worker_sent_sigterm_finishes_its_chunk_then_exits(tmp_path, make_serv
     pid = int(victim.claimed_by.split("|")[1])
     os.kill(pid, signal.SIGTERM)
     job = wait_finished(service.store, job_id)
-    assert job.status == "succeeded" and job.done == 30, job
+    assert job.status == "succeeded", job
+    assert job.done == 30, job
     assert all(s.attempts == 1 for s in service.store.steps(job_id))
-    assert gone([pid]) and pid not in service.supervisor.worker_pids()
+    assert gone([pid])
+    assert pid not in service.supervisor.worker_pids()
 
 
 def test_a_chunk_run_again_is_recorded_once_and_yields_the_same_file(tmp_path):
@@ -306,7 +317,8 @@ def _assert_failed_cleanly(service, job_id: str, code: str) -> None:
     assert job.error_code == code
     assert "không có tệp kết quả dở dang" in job.error_message
     directory = service.files.job_dir(job_id)
-    assert not list(directory.glob("chunk-*")) and not list(directory.glob("result*"))
+    assert not list(directory.glob("chunk-*"))
+    assert not list(directory.glob("result*"))
     assert not list(directory.glob(".*.tmp"))  # no partial file left behind
     assert all(s.status != "done" for s in service.store.steps(job_id))
 
@@ -397,12 +409,16 @@ def test_cleanup_command(tmp_path):
     runner = CliRunner()
     dry = runner.invoke(main, ["cleanup", "--dry-run", "--older-than-hours", "0"], env=env)
     assert dry.exit_code == 0, dry.output
-    assert job_id in dry.output and service.files.job_dir(job_id).exists()
+    assert job_id in dry.output
+    assert service.files.job_dir(job_id).exists()
     kept = runner.invoke(main, ["cleanup"], env=env)  # default 72 h: nothing is old enough
-    assert kept.exit_code == 0 and "0 lô" in kept.output and service.files.job_dir(
+    assert kept.exit_code == 0
+    assert "0 lô" in kept.output
+    assert service.files.job_dir(
         job_id).exists()
     orphans = runner.invoke(main, ["cleanup", "--older-than-hours", "2"], env=env)
-    assert "0 lô, 1 thư mục mồ côi" in orphans.output and not orphan.exists()
+    assert "0 lô, 1 thư mục mồ côi" in orphans.output
+    assert not orphan.exists()
     assert service.files.job_dir(job_id).exists()
     done = runner.invoke(main, ["cleanup", "--older-than-hours", "0"], env=env)
     assert done.exit_code == 0, done.output
@@ -470,12 +486,15 @@ def test_an_idle_worker_is_stopped_only_once_it_is_up_and_idle_for_the_idle_time
         supervisor._handle(up, "ready", None, None, None)  # …then this one comes up
         clock.sleep(20)  # past the idle time since the last dispatch, not since it is up
         supervisor._maintenance()
-        assert starting.process is not None and not starting.process.killed
+        assert starting.process is not None
+        assert not starting.process.killed
         assert starting.conn.sent == []
-        assert up.process is not None and up.conn.sent == []
+        assert up.process is not None
+        assert up.conn.sent == []
         clock.sleep(runner.IDLE_STOP_WORKERS_S)  # ten idle minutes since it came up
         supervisor._maintenance()
         assert up.process is None  # told to exit
-        assert starting.process is not None and not starting.process.killed  # still starting
+        assert starting.process is not None
+        assert not starting.process.killed
     finally:
         service.close()

@@ -88,7 +88,8 @@ def test_another_clerks_batch_is_indistinguishable_from_an_unknown_id(jobs_app):
     queued = jobs_of(jobs_app).submit(doc_type, "pdf", items, owner=a_owner, start=False).job
     assert not jobs_of(jobs_app).supervisor.running
     refused = b.post(f"/api/v1/batches/{queued.id}/cancel")
-    assert refused.status_code == 404 and refused.get_json()["code"] == "batch_not_found"
+    assert refused.status_code == 404
+    assert refused.get_json()["code"] == "batch_not_found"
     assert a.get(f"/api/v1/batches/{queued.id}").get_json()["status"] == "queued"
     assert admin.post(f"/api/v1/batches/{queued.id}/cancel").get_json()["status"] == \
         "cancelled"
@@ -104,14 +105,16 @@ def test_another_clerks_batch_is_indistinguishable_from_an_unknown_id(jobs_app):
 
     seen_by_b = [exchange(b.open(path, method=method)) for method, path in routes]
     for status, _headers, body in seen_by_b:
-        assert status == 404 and body["code"] == "batch_not_found"
+        assert status == 404
+        assert body["code"] == "batch_not_found"
     assert [j["id"] for j in b.get("/api/v1/batches").get_json()] == []
 
     # the owner and an admin see it, unchanged by B's attempts
     for client in (a, admin):
         assert client.get(f"/api/v1/batches/{job_id}").get_json()["status"] == "succeeded"
         result = client.get(f"/api/v1/batches/{job_id}/result")
-        assert result.status_code == 200 and result.mimetype == "application/pdf"
+        assert result.status_code == 200
+        assert result.mimetype == "application/pdf"
         result.close()
     assert {j["id"] for j in a.get("/api/v1/batches").get_json()} == {job_id, queued.id}
     assert {j["id"] for j in admin.get("/api/v1/batches").get_json()} == {job_id, queued.id}
@@ -168,12 +171,14 @@ def test_one_idempotency_key_used_by_two_clerks_makes_two_jobs(jobs_app):
     assert job_a != job_b
     again_a = post(a, body, {"Idempotency-Key": "lo-thang-12"})
     again_b = post(b, body, {"Idempotency-Key": "lo-thang-12"})
-    assert again_a.get_json()["id"] == job_a and again_b.get_json()["id"] == job_b
+    assert again_a.get_json()["id"] == job_a
+    assert again_b.get_json()["id"] == job_b
     assert again_a.headers["Idempotent-Replayed"] == again_b.headers["Idempotent-Replayed"] \
         == "true"
     # C's different body under the same key is C's own new job, not a 422 naming A's job
     third = post(c, directives(3), {"Idempotency-Key": "lo-thang-12"})
-    assert third.status_code == 202 and third.get_json()["id"] not in (job_a, job_b)
+    assert third.status_code == 202
+    assert third.get_json()["id"] not in (job_a, job_b)
     for client, job_id in ((a, job_a), (b, job_b)):
         assert wait_finished(client, job_id)["status"] == "succeeded"
 
@@ -205,16 +210,21 @@ def test_a_full_queue_refuses_new_batches_with_503_and_retry_after(small_queue_a
     assert len(list(jobs_dir.iterdir())) == 1
 
     full = post(b, directives(5))
-    assert full.status_code == 503 and full.mimetype == PROBLEM
+    assert full.status_code == 503
+    assert full.mimetype == PROBLEM
     body = full.get_json()
-    assert body["code"] == "queue_full" and body["status"] == 503 and body["title"]
-    assert "6" in body["detail"] and "10" in body["detail"]
+    assert body["code"] == "queue_full"
+    assert body["status"] == 503
+    assert body["title"]
+    assert "6" in body["detail"]
+    assert "10" in body["detail"]
     assert full.headers["Retry-After"] == "30"  # nothing rendered lately: the default guess
     assert len(list(jobs_dir.iterdir())) == 1  # nothing created, not even files
     assert len(admin.get("/api/v1/batches").get_json()) == 1
 
     replay = post(a, directives(6), {"Idempotency-Key": "k-6"})  # a retry is not refused
-    assert replay.status_code == 202 and replay.get_json()["id"] == first.get_json()["id"]
+    assert replay.status_code == 202
+    assert replay.get_json()["id"] == first.get_json()["id"]
     assert replay.headers["Idempotent-Replayed"] == "true"
 
     fits = post(b, directives(4))  # 6 + 4 = 10: exactly at the limit
@@ -227,7 +237,8 @@ def test_a_full_queue_refuses_new_batches_with_503_and_retry_after(small_queue_a
              / "certificate_batch.json").read_text("utf-8"))["common"], ensure_ascii=False),
         "file": (__import__("io").BytesIO("Họ và tên;Danh xưng\nLê Văn C;Ông\n".encode()),
                  "ds.csv")})
-    assert multipart.status_code == 503 and multipart.get_json()["code"] == "queue_full"
+    assert multipart.status_code == 503
+    assert multipart.get_json()["code"] == "queue_full"
     assert len(admin.get("/api/v1/batches").get_json()) == 2
     metrics = admin.get("/metrics").get_data(as_text=True)
     assert "thidua_batch_queue_items 10.0" in metrics

@@ -66,7 +66,8 @@ def test_create_job_with_render_steps_and_a_merge_step(store):
     job = make_job(store, owner=None)
     assert (job.status, job.total, job.done, job.failed, job.chunk_count) == (
         "queued", 8, 0, 0, 3)
-    assert job.created_at.tzinfo is not None and job.started_at is None
+    assert job.created_at.tzinfo is not None
+    assert job.started_at is None
     steps = store.steps(job.id)
     assert [(s.number, s.kind, s.start, s.stop, s.status) for s in steps] == [
         (1, "render", 0, 3, "pending"), (2, "render", 3, 6, "pending"),
@@ -90,7 +91,8 @@ def test_claim_is_exclusive_and_counts_an_attempt(store):
     job = make_job(store)
     me = claimer_id()
     first = store.claim(job.id, 1, me, lease_s=60, max_attempts=3)
-    assert first.outcome == "claimed" and first.step.attempts == 1
+    assert first.outcome == "claimed"
+    assert first.step.attempts == 1
     assert store.get(job.id).status == "running"
     assert store.get(job.id).started_at is not None
     assert store.claim(job.id, 1, "elsewhere|1|1.00", lease_s=60, max_attempts=3).outcome \
@@ -151,11 +153,14 @@ def test_dead_claimers_are_released_until_attempts_run_out_then_the_step_is_spli
     job = make_job(store)  # steps 1–3: items 1–3, 4–6, 7–8; step 4: the merge
     for attempt in (1, 2, 3):
         claim = store.claim(job.id, 2, DEAD, lease_s=60, max_attempts=3)
-        assert claim.outcome == "claimed" and claim.step.attempts == attempt
+        assert claim.outcome == "claimed"
+        assert claim.step.attempts == attempt
         released = store.reclaim_stale(max_attempts=3)
         assert released == [(job.id, 2, "pending" if attempt < 3 else "split")]
     view = store.get(job.id)
-    assert view.status == "running" and view.failed == 0 and view.chunk_count == 4
+    assert view.status == "running"
+    assert view.failed == 0
+    assert view.chunk_count == 4
     steps = store.steps(job.id)
     assert [(s.number, s.kind, s.start, s.stop, s.status) for s in steps[1:]] == [
         (2, "render", 3, 6, "split"), (3, "render", 6, 8, "pending"),
@@ -165,14 +170,17 @@ def test_dead_claimers_are_released_until_attempts_run_out_then_the_step_is_spli
         store.claim(job.id, 5, DEAD, lease_s=60, max_attempts=3)
         store.reclaim_stale(max_attempts=3)
     view = store.get(job.id)
-    assert view.status == "running" and view.failed == 1 and view.error_code is None
+    assert view.status == "running"
+    assert view.failed == 1
+    assert view.error_code is None
     assert [(i["item"], i["code"], i["reason"]) for i in view.failed_items] == [
         (4, "item_failed", "worker_died")]
     assert "Mục 4 không in được" in view.failed_items[0]["message"]
     for number in (1, 3, 6):
         store.claim(job.id, number, claimer_id(), lease_s=60, max_attempts=3)
         finish = store.finish_render(job.id, number)
-    assert finish.merge_ready and store.delivered_steps(job.id) == [1, 6, 3]
+    assert finish.merge_ready
+    assert store.delivered_steps(job.id) == [1, 6, 3]
     assert store.merge_number(job.id) == 4
     store.claim(job.id, 4, claimer_id(), lease_s=60, max_attempts=3)
     assert store.finish_merge(job.id, 4, 123)
@@ -189,10 +197,12 @@ def test_a_redelivered_message_cannot_loop(store):
     for _ in range(3):
         assert store.claim(job.id, 1, DEAD, lease_s=60, max_attempts=3).outcome == "claimed"
     assert store.claim(job.id, 1, DEAD, lease_s=60, max_attempts=3).outcome == "exhausted"
-    assert store.steps(job.id)[0].status == "split" and store.get(job.id).status == "running"
+    assert store.steps(job.id)[0].status == "split"
+    assert store.get(job.id).status == "running"
     # a message for the split step delivered once more: nothing happens (no second split)
     assert store.claim(job.id, 1, DEAD, lease_s=60, max_attempts=3).outcome == "inactive"
-    assert len(store.steps(job.id)) == 6 and store.get(job.id).chunk_count == 4
+    assert len(store.steps(job.id)) == 6
+    assert store.get(job.id).chunk_count == 4
     for number in (2, 3, 5, 6):
         store.claim(job.id, number, claimer_id(), lease_s=60, max_attempts=3)
         store.finish_render(job.id, number)
@@ -200,8 +210,10 @@ def test_a_redelivered_message_cannot_loop(store):
         assert store.claim(job.id, 4, DEAD, lease_s=60, max_attempts=3).outcome == "claimed"
     assert store.claim(job.id, 4, DEAD, lease_s=60, max_attempts=3).outcome == "exhausted"
     view = store.get(job.id)
-    assert view.status == "failed" and view.error_code == "attempts_exhausted"
-    assert "bước ghép kết quả" in view.error_message and "3 lần" in view.error_message
+    assert view.status == "failed"
+    assert view.error_code == "attempts_exhausted"
+    assert "bước ghép kết quả" in view.error_message
+    assert "3 lần" in view.error_message
 
 
 def test_leases_of_other_hosts_expire(store):
@@ -227,7 +239,8 @@ def test_release_with_refund_gives_the_attempt_back(store):
 def test_cancel(store):
     job = make_job(store)
     cancelled = store.cancel(job.id)
-    assert cancelled.status == "cancelled" and cancelled.finished_at is not None
+    assert cancelled.status == "cancelled"
+    assert cancelled.finished_at is not None
     assert {s.status for s in store.steps(job.id)} == {"cancelled"}
     with pytest.raises(NotCancellable):
         store.cancel(job.id)
@@ -276,7 +289,8 @@ def test_claimer_identity():
     me = claimer_id()
     assert not claimer_is_dead(me)
     assert claimer_is_dead(DEAD)
-    assert claimer_is_dead(None) and claimer_is_dead("garbage")
+    assert claimer_is_dead(None)
+    assert claimer_is_dead("garbage")
 
 
 def test_validated_payloads_round_trip_exactly():
@@ -288,7 +302,8 @@ def test_validated_payloads_round_trip_exactly():
 
     restored = decode(json.loads(json.dumps(encode(value))))
     assert restored == value
-    assert type(restored["amount"]) is Decimal and type(restored["date"]) is date
+    assert type(restored["amount"]) is Decimal
+    assert type(restored["date"]) is date
     with pytest.raises(TypeError):
         encode({"bad": object()})
 
@@ -302,7 +317,8 @@ def test_queue_depth_throughput_and_stats(store):
     from service.db.base import utcnow
     from service.db.jobs import Job
 
-    assert store.queue_depth() == 0 and store.throughput(300) == 0
+    assert store.queue_depth() == 0
+    assert store.throughput(300) == 0
     first = make_job(store, "a" * 32)              # 8 items in chunks of 3, 3, 2
     make_job(store, "b" * 32, sizes=(5,))
     assert store.queue_depth() == 13
@@ -327,9 +343,13 @@ def test_queue_depth_throughput_and_stats(store):
     assert stats.chunks == {"done": 1, "running": 1, "pending": 4, "cancelled": 1}
     assert stats.queue_items == 5
     counts, count, total = stats.durations["succeeded"]
-    assert counts == [1, 1, 2, 2] and count == 2 and total == pytest.approx(90.5, abs=0.01)
+    assert counts == [1, 1, 2, 2]
+    assert count == 2
+    assert total == pytest.approx(90.5, abs=0.01)
     counts, count, total = stats.durations["failed"]
-    assert counts == [0, 0, 0, 0] and count == 1 and total == pytest.approx(4000, abs=0.01)
+    assert counts == [0, 0, 0, 0]
+    assert count == 1
+    assert total == pytest.approx(4000, abs=0.01)
     assert "cancelled" not in stats.durations  # never started: no run time
 
 
@@ -353,8 +373,10 @@ def test_the_queue_limit_holds_against_concurrent_submissions(store):
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(made) == 3 and len(refused) == 5
-    assert store.queue_depth() == 9 and all(depth == 9 for depth in refused)
+    assert len(made) == 3
+    assert len(refused) == 5
+    assert store.queue_depth() == 9
+    assert all(depth == 9 for depth in refused)
 
 
 def test_an_overlapping_register_range_of_the_same_owner_is_refused(store):

@@ -177,4 +177,5 @@ def test_the_docx_uses_times_new_roman_metrics_for_every_glyph(doc_type, family)
     for page in PdfReader(io.BytesIO(office)).pages:
         for font in (page["/Resources"].get("/Font") or {}).values():
             fonts.add(re.sub(r"^[A-Z]{6}\+", "", str(font.get_object()["/BaseFont"]).lstrip("/")))
-    assert fonts and all(f.startswith("LiberationSerif") for f in fonts), fonts
+    assert fonts, fonts
+    assert all(f.startswith("LiberationSerif") for f in fonts), fonts

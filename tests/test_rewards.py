@@ -197,7 +197,8 @@ def test_lookups_that_cannot_be_answered_say_why(award, subject, day, code):
     with pytest.raises(rewards.RewardLookupError) as info:
         rewards.current().reward(award, subject, day)
     assert info.value.code == code
-    assert info.value.message and info.value.message[0].isupper()
+    assert info.value.message
+    assert info.value.message[0].isupper()
 
 
 def test_a_year_without_a_date_works_only_when_the_amount_is_the_same_all_year(tmp_path):

@@ -77,7 +77,8 @@ def test_csv_quoted_commas_and_decomposed_text_are_normalised():
 def test_csv_not_in_utf8_is_refused_with_the_line():
     raw = "Họ và tên;Chức vụ\n".encode() + b"Tr\xe0n V\xe3n An;Chuy\xean vi\xean\n"
     problem = problem_of(raw, "x.csv")
-    assert problem.code == "not_utf8" and "Dòng 2" in problem.detail
+    assert problem.code == "not_utf8"
+    assert "Dòng 2" in problem.detail
 
 
 def test_legacy_tcvn3_text_is_refused_with_row_and_column():
@@ -89,8 +90,10 @@ def test_legacy_tcvn3_text_is_refused_with_row_and_column():
     with pytest.raises(Problem) as info:
         bulk.prepare(CERT, example()["common"], table.items, rows=table.rows)
     [error] = info.value.errors
-    assert error.row == 3 and error.column == "recipient_name"
-    assert error.code.startswith("legacy_encoding") and "Unicode" in error.message
+    assert error.row == 3
+    assert error.column == "recipient_name"
+    assert error.code.startswith("legacy_encoding")
+    assert "Unicode" in error.message
 
 
 def test_legacy_encoded_headers_say_so():

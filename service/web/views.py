@@ -134,7 +134,7 @@ def _http(exc: HTTPException) -> Response:
 
 @bp.errorhandler(Exception)
 def _unexpected(exc: Exception) -> Response:
-    log.exception("unhandled error on a web page")
+    log.error("unhandled error on a web page", exc_info=exc)
     problem = http_problem(500)
     return error_page(500, problem.title, problem.detail)
 

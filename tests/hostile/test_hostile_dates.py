@@ -43,7 +43,8 @@ def test_a_certificate_signed_in_2099_is_refused(client):
     assert _errors(client, "certificate", payload) == [("/date", "too_far_ahead")]
     message = client.post("/api/v1/documents/certificate.docx",
                           json=payload).get_json()["errors"][0]["message"]
-    assert "01/01/2099" in message and "07/12/2027" in message
+    assert "01/01/2099" in message
+    assert "07/12/2027" in message
 
 
 @pytest.mark.parametrize(("type_id", "field"), [("directive", "date"),
@@ -84,7 +85,8 @@ def test_a_decision_dated_after_the_certificate_citing_it_is_refused(client):
     response = client.post("/api/v1/documents/certificate.docx", json=payload)
     [error] = problem(response, 422)["errors"]
     assert (error["pointer"], error["code"]) == ("/decision_date", "date_order")
-    assert "06/12/2025" in error["message"] and "05/12/2025" in error["message"]
+    assert "06/12/2025" in error["message"]
+    assert "05/12/2025" in error["message"]
 
 
 def test_a_legal_basis_dated_after_the_decision_is_refused(client):

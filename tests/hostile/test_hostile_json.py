@@ -22,7 +22,9 @@ def problem(response, status: int | None = None):
         assert response.status_code == status
     assert response.mimetype == "application/problem+json"
     body = response.get_json(force=True)
-    assert body["code"] and body["title"] and body["status"] == response.status_code
+    assert body["code"]
+    assert body["title"]
+    assert body["status"] == response.status_code
     return body
 
 

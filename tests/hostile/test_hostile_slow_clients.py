@@ -125,7 +125,8 @@ def test_a_timed_out_request_gets_the_problem_shape(tmp_path):
         assert head.startswith(b"HTTP/1.1 408"), head
         assert b"application/problem+json" in head
         problem = json.loads(body)
-        assert problem["code"] == "request_timeout" and problem["status"] == 408
+        assert problem["code"] == "request_timeout"
+        assert problem["status"] == 408
         assert problem["request_id"]
     finally:
         service.stop()
@@ -149,7 +150,8 @@ def test_a_body_past_the_limit_is_refused_without_waiting_for_it(tmp_path):
         head, _, body = received.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 413"), head
         problem = json.loads(body)
-        assert problem["code"] == "payload_too_large" and "100000" in problem["detail"]
+        assert problem["code"] == "payload_too_large"
+        assert "100000" in problem["detail"]
     finally:
         service.stop()
 

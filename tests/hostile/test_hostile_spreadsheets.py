@@ -30,7 +30,8 @@ def test_safe_cell_stores_a_formula_like_value_as_text(value):
     cell = tabular.safe_cell(workbook.active, 1, 1, value)
     tabular.safe_cell(workbook.active, 1, 2, "Nguyễn Văn An")
     tabular.safe_cell(workbook.active, 1, 3, 7)
-    assert cell.data_type == "s" and cell.quotePrefix
+    assert cell.data_type == "s"
+    assert cell.quotePrefix
     buffer = io.BytesIO()
     workbook.save(buffer)
     xml = _sheet_xml(buffer.getvalue(), 1)
@@ -59,7 +60,8 @@ def test_the_blank_list_writes_every_text_as_text():
     workbook = load_workbook(io.BytesIO(raw))
     for sheet in workbook:
         texts = [c for row in sheet.iter_rows() for c in row if c.value is not None]
-        assert texts and all(c.data_type == "s" for c in texts)
+        assert texts
+        assert all(c.data_type == "s" for c in texts)
         assert all(c.quotePrefix == str(c.value).startswith(("=", "+", "-", "@"))
                    for c in texts)
     assert [c.value for c in workbook["Danh sách"][1]] == ['=HYPERLINK("http://x")', "+1+1"]

@@ -14,13 +14,17 @@ def problem(response, status: int, code: str | None = None) -> dict:
     assert response.mimetype == "application/problem+json"
     body = response.get_json(force=True)
     assert body.keys() >= PROBLEM_KEYS, body
-    assert body["status"] == status and body["type"].endswith("/" + body["code"])
+    assert body["status"] == status
+    assert body["type"].endswith("/" + body["code"])
     assert body["request_id"] == response.headers["X-Request-ID"]
-    assert body["title"] and not body["detail"].isascii(), body  # Vietnamese, with diacritics
+    assert body["title"], body
+    assert not body["detail"].isascii(), body  # Vietnamese, with diacritics
     if code is not None:
         assert body["code"] == code, body
     for error in body.get("errors", []):
-        assert error["code"] and not error["message"].isascii(), error
+        assert error["code"], error
+        assert not error["message"].isascii(), error
     text = json.dumps(body)
-    assert "Traceback" not in text and "/work/" not in text, body
+    assert "Traceback" not in text, body
+    assert "/work/" not in text, body
     return body

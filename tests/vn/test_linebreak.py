@@ -114,4 +114,5 @@ def test_a_hostile_field_is_answered_promptly():
     started = time.monotonic()
     lines = vn.break_lines(text, 20, lambda s: float(len(s)))
     assert time.monotonic() - started < 3.0  # a hang guard, not a speed benchmark
-    assert " ".join(lines) == text and all(len(line) <= 20 for line in lines)
+    assert " ".join(lines) == text
+    assert all(len(line) <= 20 for line in lines)

@@ -126,7 +126,7 @@ def test_defaults_follow_domain():
 @pytest.mark.parametrize("bad", [{"zero_tens": "le"}, {"four": "4"}, {"thousand": "ngan"},
                                  {"five": "năm"}, {"billion": "ty"}])
 def test_unknown_options_are_rejected(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=f"WordsOptions.{next(iter(bad))} must be one of"):
         vn.WordsOptions(**bad)
 
 
@@ -149,7 +149,8 @@ def test_bad_amounts_raise(bad, code):
     with pytest.raises(vn.AmountError) as exc:
         vn.amount_in_words(bad)
     assert exc.value.code == code
-    assert exc.value.message == str(exc.value) and isinstance(exc.value, ValueError)
+    assert exc.value.message == str(exc.value)
+    assert isinstance(exc.value, ValueError)
 
 
 def test_number_in_words_reads_negatives_but_amounts_do_not():
@@ -201,8 +202,11 @@ _AMOUNTS = st.one_of(
 @given(_AMOUNTS, _OPTIONS, st.booleans())
 def test_every_amount_reads_back(n, options, even):
     text = vn.amount_in_words(n, options=options, even=even)
-    assert text and text == text.strip() and "  " not in text
-    assert text[0].isupper() and text[1:] == text[1:].lower()
+    assert text
+    assert text == text.strip()
+    assert "  " not in text
+    assert text[0].isupper()
+    assert text[1:] == text[1:].lower()
     assert text.endswith(" đồng chẵn" if even else " đồng")
     assert words_to_int(text) == n
     words = text.lower().split()
@@ -212,23 +216,29 @@ def test_every_amount_reads_back(n, options, even):
     # linh/lẻ, mốt, lăm, tư appear only where the rules put them
     for i, word in enumerate(words):
         if word in ("linh", "lẻ"):
-            assert word == options.zero_tens and words[i - 1] == "trăm"
+            assert word == options.zero_tens
+            assert words[i - 1] == "trăm"
         if word == "mốt":
             assert words[i - 1] == "mươi"
         if word in ("lăm", "nhăm"):
-            assert word == options.five and words[i - 1] in ("mười", "mươi")
+            assert word == options.five
+            assert words[i - 1] in ("mười", "mươi")
         if word == "tư":
-            assert options.four == "tư" and words[i - 1] == "mươi"
+            assert options.four == "tư"
+            assert words[i - 1] == "mươi"
         if word == "mười":
             assert i == 0 or words[i - 1] not in vn.numbers.DIGITS
-    assert "mười không" not in text and "mươi không" not in text
+    assert "mười không" not in text
+    assert "mươi không" not in text
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.integers(min_value=-(10**18) + 1, max_value=10**18 - 1))
 def test_number_in_words_reads_back(n):
     text = vn.number_in_words(n)
-    assert text and "  " not in text and text == text.lower()
+    assert text
+    assert "  " not in text
+    assert text == text.lower()
     assert words_to_int(text) == n
 
 

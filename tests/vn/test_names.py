@@ -161,7 +161,8 @@ def test_upper_covers_every_vietnamese_letter():
         for tone in tones:
             ch = unicodedata.normalize("NFC", base + tone)
             up = vn.upper_vn(ch)
-            assert len(up) == 1 and up.isupper()
+            assert len(up) == 1
+            assert up.isupper()
             assert unicodedata.normalize("NFD", up)[1:] == unicodedata.normalize("NFD", ch)[1:]
 
 
@@ -169,7 +170,8 @@ def test_upper_covers_every_vietnamese_letter():
 @given(st.text(max_size=40))
 def test_nfc_and_upper_are_idempotent(s):
     once = vn.nfc(s)
-    assert vn.nfc(once) == once and unicodedata.is_normalized("NFC", once)
+    assert vn.nfc(once) == once
+    assert unicodedata.is_normalized("NFC", once)
     up = vn.upper_vn(s)
     assert vn.upper_vn(up) == up
     assert unicodedata.is_normalized("NFC", up)
@@ -231,5 +233,5 @@ def test_honorifics():
 
 @pytest.mark.parametrize("bad", ["Thị", "Văn", "nam", "nu", "Ông", "ONG", "", "tap_the"])
 def test_honorific_is_never_guessed(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown honorific kind"):
         vn.honorific(bad)

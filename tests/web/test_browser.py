@@ -127,7 +127,8 @@ def test_each_type_is_made_from_its_form_and_downloaded(page, type_id):
         return {url, type: response.headers.get('content-type'),
                 head: String.fromCharCode(...bytes.slice(0, 5))};
     }""")
-    assert blob["url"].startswith("blob:") and blob["type"] == "application/pdf"
+    assert blob["url"].startswith("blob:")
+    assert blob["type"] == "application/pdf"
     assert blob["head"] == "%PDF-"
 
     # The form's JSON is the payload the API validates: the sample, with what was typed.
@@ -170,12 +171,15 @@ def test_directive_lists_are_added_removed_and_reordered(page):
     text = "\n".join(lines)
     heading = next(i for i, line in enumerate(lines) if "KHEN THƯỞNG KỊP THỜI" in line)
     closing = next(i for i, line in enumerate(lines) if "TỔ CHỨC THỰC HIỆN" in line)
-    assert lines[heading].startswith("II.") and lines[closing].startswith("III.")
+    assert lines[heading].startswith("II.")
+    assert lines[closing].startswith("III.")
     first = next(i for i, line in enumerate(lines) if "Mục thứ hai của phần ba" in line)
     second = next(i for i, line in enumerate(lines) if "Mục thứ nhất của phần ba" in line)
     assert heading < first < second < closing
-    assert lines[first].startswith("1.") and lines[second].startswith("2.")
-    assert "Các Thứ trưởng" not in text and "Sở Nội vụ (để phối hợp)" in text
+    assert lines[first].startswith("1.")
+    assert lines[second].startswith("2.")
+    assert "Các Thứ trưởng" not in text
+    assert "Sở Nội vụ (để phối hợp)" in text
 
 
 def test_validation_errors_are_shown_next_to_their_fields_and_corrected(page):
@@ -203,7 +207,9 @@ def test_validation_errors_are_shown_next_to_their_fields_and_corrected(page):
         message = page.locator(f"#{error_id}")
         expect()(message).to_be_visible()
         text = message.text_content()
-        assert "⚠" in text and "Lỗi:" in text and words in text, (pointer, text)
+        assert "⚠" in text, (pointer, text)
+        assert "Lỗi:" in text, (pointer, text)
+        assert words in text, (pointer, text)
     # the first error in the page has the focus; nothing typed was lost
     assert page.evaluate("document.activeElement.dataset.pointer") == "/issuer/abbreviation"
     expect()(field(page, "/summary")).to_have_value(summary)
@@ -246,7 +252,8 @@ def test_json_is_imported_into_the_form(page, tmp_path):
     notice = page.locator("#notice")
     expect()(notice).to_contain_text("Đã mở tệp “chi-thi-nam-truoc.json”")
     expect()(notice).to_contain_text(hostile)  # shown as text, never as markup
-    assert notice.locator("img").count() == 0 and page.evaluate("window.__xss") is None
+    assert notice.locator("img").count() == 0
+    assert page.evaluate("window.__xss") is None
     expect()(field(page, "/summary")).to_have_value(data["summary"])
     expect()(field(page, "/date")).to_have_value("30/12/2026")
     expect()(field(page, "/sections/0/items/1/items/1/items/1/text")).to_have_value(
@@ -263,7 +270,8 @@ def test_json_is_imported_into_the_form(page, tmp_path):
     assert schema.load(json.loads(exported)) == schema.load(data)
     _, content = download(page, "#btn-pdf")
     text = flat_text(content, "pdf")
-    assert carries(text, "Trần Văn Nhập") and "ngày 30 tháng 12 năm 2026" in text
+    assert carries(text, "Trần Văn Nhập")
+    assert "ngày 30 tháng 12 năm 2026" in text
 
 
 # ---------------------------------------------------------------------------- batches
@@ -394,7 +402,8 @@ def test_keyboard_only_use(page):
     skip = page.locator(".skip-link")
     expect()(skip).to_be_focused()
     box = skip.bounding_box()
-    assert box and box["y"] >= 0  # shown when focused
+    assert box
+    assert box["y"] >= 0
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     page.keyboard.press("Tab")

@@ -101,7 +101,8 @@ def test_admin_creates_a_user_who_signs_in_and_a_key_that_works_until_revoked(
     row.get_by_role("button", name="Thu hồi").click()
     expect()(page.get_by_role("status")).to_contain_text(f"Đã thu hồi khóa {key_id}")
     status, _, body = http_json("GET", web_service.base + "/api/v1/batches", headers=headers)
-    assert status == 401 and body["code"] == "invalid_api_key"
+    assert status == 401
+    assert body["code"] == "invalid_api_key"
 
 
 def test_screenshots_of_the_sign_in_account_and_admin_pages(anon_page, browser, web_service):

@@ -286,6 +286,23 @@ class BufferingWorker(ThreadWorker):
         if not data:
             self._drop(conn)
 
+    def _read_or_drop(self, conn, pending: PendingRequest) -> None:
+        """While stopping, a kept-alive connection handed here when it turned readable holds a
+        request the loop has not read yet: read it (it is then answered, with the drain that
+        gunicorn runs before exiting) rather than close the connection under it."""
+        try:
+            data = conn.sock.recv(RECV_BYTES)
+        except BlockingIOError:
+            data = None
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(conn)
+            return
+        pending.feed(data)
+        self.held += len(data)
+        self._progress(conn, pending, had_head=False)
+
     @staticmethod
     def _send_quietly(conn, data: bytes) -> None:
         with contextlib.suppress(OSError):
@@ -297,8 +314,8 @@ class BufferingWorker(ThreadWorker):
         for conn, pending in list(self.filling.items()):
             if pending.deadline < now:
                 self._refuse(conn, timeout_response())
-            elif not self.alive and not pending.buf:  # stopping: nothing was asked yet
-                self._drop(conn)
+            elif not self.alive and not pending.buf:  # stopping: close it, unless a request
+                self._read_or_drop(conn, pending)        # is already waiting in the socket
         for conn, deadline in list(self.lingering.items()):
             if deadline < now:
                 self._drop(conn)

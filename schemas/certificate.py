@@ -188,13 +188,13 @@ class CertificateSchema(StrictSchema):
                                   "Chứng nhận")},
                    required=True,
                    metadata={"title": "Hình thức",
-                             "description": "bang_khen (Bằng khen), giay_khen (Giấy khen) hoặc "
-                                            "danh_hieu (chứng nhận danh hiệu thi đua).",
+                             "description": "Bằng khen, Giấy khen hoặc chứng nhận danh hiệu thi "
+                                            "đua.",
                              "enum": list(AWARDS), "aliases": ["Loại", "Hình thức khen thưởng"]})
     title = Text(load_default=None, allow_none=True, max_length=90,
                  metadata={"title": "Danh hiệu",
-                           "description": "Chỉ khi hình thức là danh_hieu, ví dụ: Chiến sĩ thi "
-                                          "đua cơ sở; Tập thể lao động xuất sắc.",
+                           "description": "Chỉ khi chứng nhận danh hiệu thi đua, ví dụ: Chiến sĩ "
+                                          "thi đua cơ sở; Tập thể lao động xuất sắc.",
                            "aliases": ["Danh hiệu thi đua", "Tên danh hiệu"]})
     authority = HeaderLines(max_lines=2, required=True, max_length=140, name_field=True,
                             metadata={"title": "Thẩm quyền tặng",
@@ -205,15 +205,15 @@ class CertificateSchema(StrictSchema):
     recipient_kind = Choice({"ca_nhan": ("Cá nhân",), "tap_the": ("Tập thể", "Đơn vị")},
                             load_default="ca_nhan",
                             metadata={"title": "Đối tượng",
-                                      "description": "ca_nhan (cá nhân) hoặc tap_the (tập thể).",
+                                      "description": "Cá nhân hoặc tập thể.",
                                       "enum": list(RECIPIENT_KINDS),
                                       "aliases": ["Cá nhân/Tập thể", "Loại đối tượng"]})
     honorific = Choice({"ong": ("Ông", "Nam"), "ba": ("Bà", "Nữ"),
                         "dong_chi": ("Đồng chí", "đ/c")},
                        load_default=None, allow_none=True,
                        metadata={"title": "Danh xưng",
-                                 "description": "Cá nhân: ong (Ông), ba (Bà) hoặc dong_chi (Đồng "
-                                                "chí). Không suy ra từ tên đệm. Tập thể: để trống.",
+                                 "description": "Cá nhân: Ông, Bà hoặc Đồng chí. Không suy ra "
+                                                "từ tên đệm. Tập thể: để trống.",
                                  "enum": list(HONORIFICS),
                                  "aliases": ["Ông/Bà", "Giới tính", "Xưng hô"]})
     recipient_name = Text(required=True, max_length=120, name_field=True,
@@ -253,13 +253,13 @@ class CertificateSchema(StrictSchema):
     signer = Nested(SignerSchema, required=True, metadata={"title": "Người ký"})
     emblem = DataImage(load_default=None, allow_none=True,
                        metadata={"title": "Biểu trưng",
-                                 "description": "Logo hoặc biểu trưng của cơ quan, dạng data URL "
-                                                "PNG, JPEG hoặc SVG (tối đa 512 KB)."})
+                                 "description": "Ảnh logo hoặc biểu trưng của cơ quan (PNG, "
+                                                "JPEG hoặc SVG, tối đa 512 KB)."})
     profile = Text(load_default="a4-landscape", max_length=60,
                    pattern=r"[a-z0-9][a-z0-9-]*",
                    metadata={"title": "Mẫu trình bày",
-                             "description": "Tên hồ sơ bố cục trong doc_templates/profiles: "
-                                            "khổ giấy, vị trí, cỡ chữ, lời văn."})
+                             "description": "Mẫu trình bày của cơ quan: khổ giấy, vị trí, cỡ chữ, "
+                                            "lời văn."})
     mode = Choice({"full": ("Đầy đủ", "day du"), "blank": ("In phôi", "Phôi")},
                   load_default="full",
                   metadata={"title": "Chế độ in",

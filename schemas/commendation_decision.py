@@ -32,13 +32,13 @@ class EntrySchema(StrictSchema):
     """One line of the attached list: a collective (tập thể) or an individual (cá nhân)."""
 
     kind = Text(required=True, choices=KINDS, max_length=30,
-                metadata={"title": "Đối tượng", "description": "ca_nhan (cá nhân) hoặc tap_the "
-                                                               "(tập thể).", "enum": list(KINDS)})
+                metadata={"title": "Đối tượng", "description": "Cá nhân hoặc tập thể.",
+                          "enum": list(KINDS)})
     honorific = Text(load_default=None, allow_none=True, choices=HONORIFICS, max_length=30,
                      metadata={"title": "Danh xưng",
-                               "description": "Cá nhân: ong (Ông), ba (Bà), dong_chi (Đồng chí) "
-                                              "hoặc none (không ghi). Bắt buộc với cá nhân, không "
-                                              "suy ra từ tên. Tập thể: để trống.",
+                               "description": "Cá nhân: Ông, Bà, Đồng chí hoặc không ghi. Bắt buộc "
+                                              "với cá nhân, không suy ra từ tên. Tập thể: để "
+                                              "trống.",
                                "enum": list(HONORIFICS)})
     name = Text(required=True, max_length=200, name_field=True,
                 metadata={"title": "Họ và tên / tên tập thể"})
@@ -50,15 +50,15 @@ class EntrySchema(StrictSchema):
                  pattern_message="Mã hình thức khen thưởng viết thường, không dấu, ví dụ "
                                  "giay_khen, lao_dong_tien_tien.",
                  metadata={"title": "Mã hình thức khen thưởng riêng",
-                           "description": "Chỉ khi khác hình thức chung của quyết định; mã trong "
-                                          "bảng tiền thưởng (service/data/rewards.toml)."})
+                           "description": "Chỉ khi khác hình thức chung của quyết định; theo "
+                                          "bảng tiền thưởng của cơ quan."})
     award_label = Text(load_default=None, allow_none=True, max_length=200,
                        metadata={"title": "Hình thức khen thưởng (chữ in)",
                                  "description": "Ghi đè chữ in trong cột hình thức khen thưởng."})
     amount = StrictInt(load_default=None, allow_none=True, minimum=0, maximum=10**12,
                        metadata={"title": "Số tiền thưởng (đồng)",
-                                 "description": "Để trống để tính theo bảng tiền thưởng khi "
-                                                "compute_rewards = true."})
+                                 "description": "Để trống để tính theo bảng tiền thưởng khi chọn "
+                                                "“Tính tiền thưởng”."})
 
     @validates_schema
     def _honorific(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -143,9 +143,8 @@ class CommendationDecisionSchema(AdministrativeDocumentSchema):
                  pattern_message="Mã hình thức khen thưởng viết thường, không dấu, ví dụ "
                                  "giay_khen.",
                  metadata={"title": "Mã hình thức khen thưởng",
-                           "description": "Mã trong bảng tiền thưởng (giay_khen, "
-                                          "bang_khen_bo_tinh, lao_dong_tien_tien, …): dùng để "
-                                          "tính tiền thưởng và in cột hình thức."})
+                           "description": "Theo bảng tiền thưởng của cơ quan: dùng để tính tiền "
+                                          "thưởng và in cột hình thức."})
     reason = Text(load_default=None, allow_none=True, max_length=1500,
                   metadata={"title": "Thành tích",
                             "description": "Ví dụ: đã có thành tích xuất sắc trong phong trào thi "
@@ -165,8 +164,9 @@ class CommendationDecisionSchema(AdministrativeDocumentSchema):
                                             "II. Cá nhân, mỗi nhóm đánh số riêng."})
     compute_rewards = Flag(load_default=False,
                            metadata={"title": "Tính tiền thưởng",
-                                     "description": "true: dòng nào không ghi số tiền thì tính = "
-                                                    "hệ số × mức lương cơ sở tại ngày ban hành, "
+                                     "description": "Khi chọn: dòng nào không ghi số tiền thì "
+                                                    "tính = hệ số × mức lương cơ sở tại ngày ban "
+                                                    "hành, "
                                                     "làm tròn theo bảng tiền thưởng."})
     reward_date = IsoDate(load_default=None, allow_none=True,
                           metadata={"title": "Ngày tính tiền thưởng",
@@ -202,7 +202,7 @@ class CommendationDecisionSchema(AdministrativeDocumentSchema):
         if data.get("reward_date") is not None:
             if not data.get("compute_rewards"):
                 errors["reward_date"] = [Msg("not_allowed", "Ngày tính tiền thưởng chỉ dùng khi "
-                                                            "compute_rewards = true.")]
+                                                            "chọn “Tính tiền thưởng”.")]
             elif data.get("date") is not None and data["reward_date"] != data["date"]:
                 errors["reward_date"] = [Msg(
                     "inconsistent", "Tiền thưởng tính theo mức lương cơ sở tại ngày ban hành "

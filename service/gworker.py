@@ -200,14 +200,21 @@ class BufferingWorker(ThreadWorker):
         self.poller.register(conn.sock, EVENT_READ, partial(self._on_readable, conn))
         self._progress(conn, pending, had_head=False)
 
+    @staticmethod
+    def _recv(conn) -> bytes | None:
+        """What the socket holds now: None if nothing yet, b"" if the peer closed it."""
+        try:
+            return conn.sock.recv(RECV_BYTES)
+        except BlockingIOError:
+            return None
+        except OSError:
+            return b""
+
     def _on_readable(self, conn, _sock) -> None:
         pending = self.filling[conn]
-        try:
-            data = conn.sock.recv(RECV_BYTES)
-        except BlockingIOError:
+        data = self._recv(conn)
+        if data is None:
             return
-        except OSError:
-            data = b""
         if not data:
             self._drop(conn)
             return
@@ -277,26 +284,15 @@ class BufferingWorker(ThreadWorker):
         self.poller.modify(conn.sock, EVENT_READ, partial(self._on_lingering, conn))
 
     def _on_lingering(self, conn, _sock) -> None:
-        try:
-            data = conn.sock.recv(RECV_BYTES)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
+        if self._recv(conn) == b"":
             self._drop(conn)
 
     def _read_or_drop(self, conn, pending: PendingRequest) -> None:
         """While stopping, a kept-alive connection handed here when it turned readable holds a
         request the loop has not read yet: read it (it is then answered, with the drain that
         gunicorn runs before exiting) rather than close the connection under it."""
-        try:
-            data = conn.sock.recv(RECV_BYTES)
-        except BlockingIOError:
-            data = None
-        except OSError:
-            data = b""
-        if not data:
+        data = self._recv(conn)
+        if not data:  # nothing asked yet, or closed
             self._drop(conn)
             return
         pending.feed(data)

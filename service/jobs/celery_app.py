@@ -143,14 +143,13 @@ def _give_back(settings, ctx, job_id: str, number: int, claimer: str, reason: st
 
 
 @contextlib.contextmanager
-def _interrupt_on_sigterm():
-    """In a prefork pool process, SIGTERM raises :class:`ShutdownRequested` into the step
-    (once; later ones are ignored while the step is handed back). Celery resets SIGTERM to
-    its default in pool processes, which would kill the process mid-step and cost the step
-    an attempt. Nothing changes in a worker's main process (Celery's warm shutdown)."""
+def _raise_on_signal(signum: int | None, exc_type: type[BaseException]):
+    """In a prefork pool process, ``signum`` raises ``exc_type`` into the step, once (later
+    ones are ignored while the step is handed back). Nothing changes in a worker's main
+    process or off the main thread."""
     from billiard.process import current_process
 
-    if current_process()._name == "MainProcess" or \
+    if signum is None or current_process()._name == "MainProcess" or \
             threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -160,13 +159,13 @@ def _interrupt_on_sigterm():
         nonlocal fired
         if not fired:
             fired = True
-            raise ShutdownRequested()
+            raise exc_type()
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = signal.signal(signum, handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signum, previous)
 
 
 class SoftLimitReached(BaseException):
@@ -176,30 +175,15 @@ class SoftLimitReached(BaseException):
     document, late and perhaps without what it was fetching."""
 
 
-@contextlib.contextmanager
+def _interrupt_on_sigterm():
+    """SIGTERM raises :class:`ShutdownRequested`: Celery resets SIGTERM to its default in pool
+    processes, which would kill the process mid-step and cost the step an attempt."""
+    return _raise_on_signal(signal.SIGTERM, ShutdownRequested)
+
+
 def _interrupt_on_soft_limit():
-    """In a prefork pool process, the soft time limit (billiard's SIGUSR1) raises
-    :class:`SoftLimitReached` into the step, once."""
-    from billiard.process import current_process
-
-    soft_signal = getattr(signal, "SIGUSR1", None)
-    if soft_signal is None or current_process()._name == "MainProcess" or \
-            threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    fired = False
-
-    def handler(signum, frame) -> None:
-        nonlocal fired
-        if not fired:
-            fired = True
-            raise SoftLimitReached()
-
-    previous = signal.signal(soft_signal, handler)
-    try:
-        yield
-    finally:
-        signal.signal(soft_signal, previous)
+    """The soft time limit (billiard's SIGUSR1) raises :class:`SoftLimitReached`."""
+    return _raise_on_signal(getattr(signal, "SIGUSR1", None), SoftLimitReached)
 
 
 def execute_task(settings: Mapping[str, Any], job_id: str, number: int) -> str:

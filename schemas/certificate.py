@@ -13,7 +13,6 @@ import base64
 import binascii
 import io
 import re
-import unicodedata
 from typing import Any, ClassVar
 
 from marshmallow import ValidationError, fields, validates_schema
@@ -29,19 +28,13 @@ from schemas.base import (
 )
 from schemas.common import BREAK_HINT, HeaderLines, SignerSchema
 from schemas.images import raster_complexity_error, svg_complexity_error, svg_draws
+from service.vn.fold import fold_key
 
 AWARDS = ("bang_khen", "giay_khen", "danh_hieu")
 RECIPIENT_KINDS = ("ca_nhan", "tap_the")
 HONORIFICS = ("ong", "ba", "dong_chi")
 MODES = ("full", "blank")
 MAX_EMBLEM_BYTES = 512 * 1024
-
-
-def fold(text: str) -> str:
-    """Lower case, no diacritics, đ→d, single spaces: how headers and choice words compare."""
-    text = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
-    return re.sub(r"[\s_\-./:]+", " ", text).strip()
 
 
 class Choice(Text):
@@ -52,13 +45,13 @@ class Choice(Text):
         kwargs.setdefault("max_length", 40)
         super().__init__(**kwargs)
         self.values = tuple(choices)
-        self.lookup = {fold(v): v for v in choices}
+        self.lookup = {fold_key(v): v for v in choices}
         for value, words in choices.items():
-            self.lookup.update({fold(w): value for w in words})
+            self.lookup.update({fold_key(w): value for w in words})
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        found = self.lookup.get(fold(text))
+        found = self.lookup.get(fold_key(text))
         if found is None:
             raise ValidationError(Msg("invalid_choice",
                                       "Chỉ nhận một trong các giá trị: " + ", ".join(self.values)))

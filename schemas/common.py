@@ -111,7 +111,7 @@ class SignerSchema(StrictSchema):
     def _deputy_signs_for_the_head(self, data: dict[str, Any], **kwargs: Any) -> None:
         """TM. <tập thể> / KT. <người đứng đầu> / <cấp phó>: the KT. line only under TM., and
         a deputy (PHÓ …) never signs for a collective without it."""
-        from service.vn.linebreak import fold
+        from service.vn.fold import fold_upper as fold
 
         deputy_for, prefix = data.get("deputy_for"), data.get("prefix")
         position = fold(data.get("position") or "").split()

@@ -22,15 +22,44 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from marshmallow import ValidationError
 
-from service.errors import FieldError, Problem, flatten_messages, validation_problem
+from service.core_errors import BatchTooLarge, FieldError, InvalidPayload, flatten_messages
 from service.registry import DocumentType, Format, safe_file_stem
 
-OUTPUTS = ("pdf", "zip-pdf", "zip-docx")
+
+class Output(StrEnum):
+    """What a batch produces: one merged PDF, or a ZIP of one PDF or one DOCX per item."""
+
+    PDF = "pdf"
+    ZIP_PDF = "zip-pdf"
+    ZIP_DOCX = "zip-docx"
+
+    @property
+    def format(self) -> Format:
+        """The format each item is rendered in."""
+        return Format.DOCX if self is Output.ZIP_DOCX else Format.PDF
+
+    @property
+    def is_archive(self) -> bool:
+        return self is not Output.PDF
+
+    @property
+    def extension(self) -> str:
+        """Of the batch's result file."""
+        return "zip" if self.is_archive else "pdf"
+
+    @property
+    def mimetype(self) -> str:
+        """Of the batch's result file."""
+        return "application/zip" if self.is_archive else "application/pdf"
+
+
+OUTPUTS = tuple(o.value for o in Output)
 
 
 @dataclass(frozen=True)
@@ -59,14 +88,13 @@ def prepare(doc_type: DocumentType, common: Mapping[str, Any], items: Sequence[A
     ``check_batch(prepared) -> errors`` runs after it (duplicate register numbers).
     """
     if not isinstance(common, Mapping):
-        raise validation_problem([FieldError("/common", "invalid_type",
+        raise InvalidPayload([FieldError("/common", "invalid_type",
                                              "“common” phải là một đối tượng JSON.")])
     if len(items) == 0:
-        raise validation_problem([FieldError("/items", "too_few_items",
+        raise InvalidPayload([FieldError("/items", "too_few_items",
                                              "Danh sách không có mục nào.")])
     if len(items) > max_items:
-        raise Problem(413, "batch_too_large", "Danh sách quá dài",
-                      f"Tối đa {max_items} mục mỗi lần (đã gửi {len(items)}).")
+        raise BatchTooLarge(max_items, len(items))
     errors: list[FieldError] = []
     common_errors: set[tuple[str, str]] = set()
     hook = doc_type.extra.get("prepare_items")
@@ -115,7 +143,7 @@ def prepare(doc_type: DocumentType, common: Mapping[str, Any], items: Sequence[A
         if common_errors:
             detail = ((detail + " " if detail else "")
                       + "Phần thông tin chung (common) có lỗi; sửa một lần cho cả danh sách.")
-        raise validation_problem(errors, detail)
+        raise InvalidPayload(errors, detail)
     return prepared
 
 
@@ -236,7 +264,7 @@ def render_batch(doc_type: DocumentType, common: Mapping[str, Any], items: Seque
     bytes pass through this process until the streaming :func:`assemble`.
     """
     if output not in OUTPUTS:
-        raise validation_problem([FieldError("/output", "invalid_choice",
+        raise InvalidPayload([FieldError("/output", "invalid_choice",
                                              "output phải là pdf, zip-pdf hoặc zip-docx.")])
     pool = _start_pool(doc_type.id, templates_dir, workers) if workers > 1 else None
     try:

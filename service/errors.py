@@ -10,31 +10,27 @@ both turn a Problem into their medium.
 from __future__ import annotations
 
 import errno
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.core_errors import (
+    BatchTooLarge,
+    CoreError,
+    FieldError,
+    FormatNotAvailable,
+    InvalidPayload,
+    RenderBusy,
+    RenderError,
+    UnknownDocumentType,
+    escape_pointer_token,
+    flatten_messages,
+    pointer,
+)
+
+__all__ = ["PROBLEM_MIMETYPE", "FieldError", "Problem", "RenderError", "as_problem",
+           "escape_pointer_token", "flatten_messages", "pointer", "validation_problem"]
+
 PROBLEM_MIMETYPE = "application/problem+json"
-
-
-@dataclass
-class FieldError:
-    """One problem with one value of the input."""
-
-    pointer: str
-    code: str
-    message: str
-    row: int | None = None
-    column: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"pointer": self.pointer, "code": self.code,
-                               "message": self.message}
-        if self.row is not None:
-            out["row"] = self.row
-        if self.column is not None:
-            out["column"] = self.column
-        return out
 
 
 @dataclass
@@ -102,10 +98,6 @@ def disk_full_problem(detail: str | None = None) -> Problem:
     return problem
 
 
-class RenderBusy(Exception):
-    """The process's renderer stayed busy longer than a request may wait for it."""
-
-
 def render_busy_problem(waited_s: float) -> Problem:
     problem = Problem(503, "render_timeout", "Máy in văn bản đang bận",
                       f"Không bắt đầu tạo được văn bản trong {waited_s:g} giây vì bộ tạo PDF "
@@ -114,39 +106,20 @@ def render_busy_problem(waited_s: float) -> Problem:
     return problem
 
 
-class RenderError(Exception):
-    """A template failed to render: a bug of ours, logged in full, shown as a safe 500."""
-
-
-def escape_pointer_token(token: object) -> str:
-    """Escape one JSON Pointer reference token (RFC 6901)."""
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def pointer(parts: Iterable[object]) -> str:
-    """Join reference tokens into a JSON Pointer."""
-    return "".join("/" + escape_pointer_token(p) for p in parts)
-
-
-def flatten_messages(messages: Any, prefix: tuple[object, ...] = ()) -> list[FieldError]:
-    """Turn marshmallow's nested ``ValidationError.messages`` into pointer-addressed errors.
-
-    Leaves are lists of messages; a message that carries a ``code`` attribute (see
-    ``schemas.base.Msg``) keeps it, any other message gets the code ``invalid``.
-    ``_schema`` keys address the object that holds them.
-    """
-    out: list[FieldError] = []
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            sub = prefix if key == "_schema" else (*prefix, key)
-            out.extend(flatten_messages(value, sub))
-    elif isinstance(messages, list | tuple):
-        for msg in messages:
-            if isinstance(msg, Mapping | list | tuple):
-                out.extend(flatten_messages(msg, prefix))
-            else:
-                out.append(FieldError(pointer(prefix), getattr(msg, "code", "invalid"), str(msg)))
-    else:
-        out.append(FieldError(pointer(prefix), getattr(messages, "code", "invalid"),
-                              str(messages)))
-    return out
+def as_problem(exc: CoreError) -> Problem:
+    """The one mapping of the render core's errors to the error shape every adapter speaks."""
+    if isinstance(exc, InvalidPayload):
+        return validation_problem(exc.errors, exc.detail)
+    if isinstance(exc, UnknownDocumentType):
+        return Problem(404, "unknown_document_type", "Không có loại văn bản này",
+                       f"Loại văn bản “{exc.type_id[:60]}” không tồn tại."
+                       " Xem GET /api/v1/document-types.")
+    if isinstance(exc, FormatNotAvailable):
+        return Problem(404, "format_not_available", "Định dạng không hỗ trợ",
+                       f"Loại văn bản {exc.type_id} không xuất ra {exc.fmt}.")
+    if isinstance(exc, BatchTooLarge):
+        return Problem(413, "batch_too_large", "Danh sách quá dài",
+                       f"Tối đa {exc.limit} mục mỗi lần (đã gửi {exc.given}).")
+    if isinstance(exc, RenderBusy):
+        return render_busy_problem(exc.waited_s)
+    raise TypeError(f"no problem for {type(exc).__name__}")  # a new CoreError needs a mapping

@@ -11,10 +11,12 @@ import logging
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from service.core_errors import CoreError
 from service.errors import (
     PROBLEM_MIMETYPE,
     Problem,
     RenderError,
+    as_problem,
     disk_full_problem,
     is_storage_full,
 )
@@ -73,6 +75,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(exc: Problem) -> Response:
         return problem_response(exc)
+
+    @app.errorhandler(CoreError)
+    def _core(exc: CoreError) -> Response:
+        return problem_response(as_problem(exc))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

@@ -20,6 +20,8 @@ from typing import Any
 
 from marshmallow import Schema
 
+from service.core_errors import UnknownDocumentType
+
 
 class Format(StrEnum):
     """Output formats."""
@@ -119,6 +121,17 @@ def document_types() -> dict[str, DocumentType]:
 
 def get(type_id: str) -> DocumentType | None:
     return document_types().get(type_id)
+
+
+def require(type_id: str) -> DocumentType:
+    """The registered type ``type_id``; every adapter looks a type up through this.
+
+    :raises UnknownDocumentType: no such type.
+    """
+    doc_type = document_types().get(type_id)
+    if doc_type is None:
+        raise UnknownDocumentType(type_id)
+    return doc_type
 
 
 def sample_payload(doc_type: DocumentType, samples_dir: Path) -> dict[str, Any]:

@@ -30,8 +30,8 @@ from typing import Any
 from marshmallow import Schema, fields
 
 from schemas import base
-from schemas.certificate import fold
 from service.errors import FieldError, Problem, validation_problem
+from service.vn.fold import fold_key
 
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
@@ -41,7 +41,7 @@ MAX_SHEET_CELLS = 2_000_000    # cells (filled or only styled) read from one XLS
 BLANK_ROWS_END = 1000          # this many blank rows in a row end the list: the rest is not read
 READ_BUDGET_S = 60.0           # seconds reading one upload may take (THIDUA_UPLOAD_READ_TIMEOUT_S)
 HEADER_SEARCH_ROWS = 15
-IGNORED_HEADERS = {fold(h) for h in ("STT", "TT", "Số TT", "Số thứ tự", "Ghi chú")}
+IGNORED_HEADERS = {fold_key(h) for h in ("STT", "TT", "Số TT", "Số thứ tự", "Ghi chú")}
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -95,7 +95,7 @@ def header_lookup(schema_cls: type[Schema]) -> dict[str, Column]:
             names.remove(column.path[-1])  # "name" alone must not mean signer.name
             names.append(field.metadata.get("title", column.path[-1]))
         for name in names:
-            lookup.setdefault(fold(name), column)
+            lookup.setdefault(fold_key(name), column)
     return lookup
 
 
@@ -120,7 +120,7 @@ def cell_value(value: Any, field: fields.Field, number_format: str | None = None
         if isinstance(field, base.StrictInt) and re.fullmatch(r"-?\d+", text):
             return int(text)
         if isinstance(field, base.Flag):
-            folded = fold(text)
+            folded = fold_key(text)
             if folded in ("co", "x", "true", "1", "yes"):
                 return True
             if folded in ("khong", "false", "0", "no"):
@@ -160,9 +160,9 @@ def _map_header(cells: list[Any], lookup: Mapping[str, Column], row: int
 
     for index, cell in enumerate(cells):
         text = str(cell).strip() if cell is not None else ""
-        if not text or fold(text) in IGNORED_HEADERS:
+        if not text or fold_key(text) in IGNORED_HEADERS:
             continue
-        column = lookup.get(fold(text))
+        column = lookup.get(fold_key(text))
         letter = column_letter(index)
         if column is None:
             legacy = vn.detect_legacy_encoding(text)
@@ -184,7 +184,7 @@ def _map_header(cells: list[Any], lookup: Mapping[str, Column], row: int
 
 
 def _known(cells: list[Any], lookup: Mapping[str, Column]) -> int:
-    return sum(1 for c in cells if c is not None and lookup.get(fold(str(c).strip())))
+    return sum(1 for c in cells if c is not None and lookup.get(fold_key(str(c).strip())))
 
 
 def build_items(doc_schema: type[Schema], records: Iterable[tuple[int, list[Any], list[Any]]],

@@ -11,7 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from service import bulk, registry
-from service.errors import Problem
+from service.core_errors import BatchTooLarge, InvalidPayload
+from service.errors import as_problem
 from service.registry import Format
 from service.rendering import get_renderer, validate
 from tests.conftest import ROOT, SAMPLES
@@ -99,7 +100,7 @@ def test_every_invalid_row_is_reported_at_once_and_nothing_is_written(tmp_path):
     items[4]["recipient_name"] = "W" * 120
     items.append("not an object")
     dest = tmp_path / "out.pdf"
-    with pytest.raises(Problem) as info:
+    with pytest.raises(InvalidPayload) as info:
         bulk.render_batch(CERT, example()["common"], items, "pdf", dest, templates_dir=TEMPLATES,
                           rows=[r + 2 for r in range(len(items))])
     found = {(e.row, e.pointer, e.code) for e in info.value.errors}
@@ -116,7 +117,7 @@ def test_a_bad_common_field_is_reported_once_at_common_not_on_every_row():
     items = people(4)
     items[2]["recipient_name"] = ""
     items[3]["place"] = "Hà\x07Nội"  # this row's own value: its own error, with its row
-    with pytest.raises(Problem) as info:
+    with pytest.raises(InvalidPayload) as info:
         bulk.prepare(CERT, common, items, rows=[r + 2 for r in range(len(items))])
     found = {(e.row, e.column, e.pointer, e.code) for e in info.value.errors}
     assert found == {(None, None, "/common/place", "control_character"),
@@ -130,7 +131,7 @@ def test_duplicate_register_numbers_are_refused_naming_the_first_row():
     items[0]["register_no"] = "12"
     items[2]["register_no"] = "12"
     common = {k: v for k, v in example()["common"].items() if k != "register_start"}
-    with pytest.raises(Problem) as info:
+    with pytest.raises(InvalidPayload) as info:
         bulk.prepare(CERT, common, items, rows=[10, 11, 12, 13])
     [error] = info.value.errors
     assert (error.row, error.pointer, error.code) == (12, "/items/2/register_no", "duplicate")
@@ -140,13 +141,13 @@ def test_duplicate_register_numbers_are_refused_naming_the_first_row():
 def test_numbering_that_collides_with_a_row_s_own_number_is_refused():
     items = people(3)
     items[2]["register_no"] = "1094"  # the start 1093 numbers rows 0 and 1 as 1093, 1094
-    with pytest.raises(Problem) as info:
+    with pytest.raises(InvalidPayload) as info:
         bulk.prepare(CERT, example()["common"], items)
     assert [e.pointer for e in info.value.errors] == ["/items/2/register_no"]
 
 
 def test_a_bad_register_start_is_reported():
-    with pytest.raises(Problem) as info:
+    with pytest.raises(InvalidPayload) as info:
         bulk.prepare(CERT, {**example()["common"], "register_start": "A1"}, people(2))
     assert [e.pointer for e in info.value.errors] == ["/common/register_start"]
 
@@ -244,12 +245,12 @@ def _one_page_pdf(text: str) -> bytes:
 
 
 def test_output_kind_and_batch_size_are_checked(tmp_path):
-    with pytest.raises(Problem) as info:
+    with pytest.raises(InvalidPayload) as info:
         bulk.render_batch(CERT, {}, [{}], "xlsx", tmp_path / "x", templates_dir=TEMPLATES)
     assert info.value.errors[0].pointer == "/output"
-    with pytest.raises(Problem) as info:
+    with pytest.raises(BatchTooLarge) as info:
         bulk.prepare(CERT, {}, [{}] * 5, max_items=4)
-    assert info.value.status == 413
-    with pytest.raises(Problem) as info:
+    assert as_problem(info.value).status == 413
+    with pytest.raises(InvalidPayload) as info:
         bulk.prepare(CERT, {}, [])
     assert info.value.errors[0].code == "too_few_items"

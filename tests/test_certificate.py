@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from service import registry
+from service.core_errors import InvalidPayload
 from service.doctypes import _certificate_layout as cert_layout
-from service.errors import Problem
+from service.errors import as_problem
 from service.registry import Format
 from service.rendering import get_renderer, validate
 from tests.conftest import ROOT, load_sample
@@ -36,7 +37,7 @@ def payload(**changes):
 
 
 def errors_of(payload_data) -> dict[str, str]:
-    with pytest.raises(Problem) as info:
+    with pytest.raises(InvalidPayload) as info:
         validate(CERT, payload_data)
     return {e.pointer: e.code for e in info.value.errors}
 
@@ -239,10 +240,10 @@ def test_every_accepted_text_is_laid_out_inside_its_boxes(name, achievement):
     box's lines within its height; anything else is refused with too_long_for_sheet."""
     try:
         data, refused = validate(CERT, payload(recipient_name=name, achievement=achievement)), None
-    except Problem as problem:  # refused (too long for the sheet, odd text): never a crash
+    except InvalidPayload as problem:  # refused (too long for the sheet, odd text): never a crash
         refused = problem
     if refused is not None:
-        assert refused.status == 422
+        assert as_problem(refused).status == 422
         return
     line_height = cert_layout.load_profile("a4-landscape")["page"]["line_height"]
     for box in CERT.build_context(data)["boxes"]:
@@ -259,7 +260,7 @@ def test_every_accepted_text_is_laid_out_inside_its_boxes(name, achievement):
 def test_random_long_names_render_on_one_page(name):
     try:
         data = validate(CERT, payload(recipient_name=name))
-    except Problem:
+    except InvalidPayload:
         return
     pdf = get_renderer(ROOT / "doc_templates").render(CERT, data, Format.PDF).content
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1

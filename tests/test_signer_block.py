@@ -11,7 +11,7 @@ import unicodedata
 import pytest
 
 from service import registry
-from service.errors import Problem
+from service.core_errors import InvalidPayload
 from service.registry import Format
 from service.rendering import get_renderer, validate
 from tests.conftest import ROOT, load_sample
@@ -38,7 +38,7 @@ def with_signer(type_id: str, **signer) -> dict:
 
 
 def problems(type_id: str, payload: dict) -> dict[str, str]:
-    with pytest.raises(Problem) as info:
+    with pytest.raises(InvalidPayload) as info:
         validate(registry.get(type_id), payload)
     return {e.pointer: e.code for e in info.value.errors}
 

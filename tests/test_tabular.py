@@ -13,7 +13,9 @@ from openpyxl import Workbook, load_workbook
 from schemas.certificate import CertificateSchema
 from schemas.directive import DirectiveSchema
 from service import bulk, registry, tabular
+from service.core_errors import InvalidPayload
 from service.errors import Problem
+from service.vn.fold import fold_key
 from tests.test_bulk import example
 
 CERT = registry.get("certificate")
@@ -87,7 +89,7 @@ def test_legacy_tcvn3_text_is_refused_with_row_and_column():
     legacy = encode_tcvn3("Nguyễn Văn Thắng").decode("cp1252")
     raw = f"Họ và tên;Danh xưng\nTrần Văn Bình;Ông\n{legacy};Ông\n".encode()
     table = read(raw, "x.csv")
-    with pytest.raises(Problem) as info:
+    with pytest.raises(InvalidPayload) as info:
         bulk.prepare(CERT, example()["common"], table.items, rows=table.rows)
     [error] = info.value.errors
     assert error.row == 3
@@ -255,10 +257,10 @@ def test_the_xlsx_template_has_the_schema_titles_and_reads_back():
 
 def test_header_mapping_comes_from_any_schema_metadata():
     lookup = tabular.header_lookup(DirectiveSchema)
-    assert lookup[tabular.fold("Tên cơ quan ban hành")].path == ("issuer", "name")
-    assert lookup[tabular.fold("issuer.abbreviation")].path == ("issuer", "abbreviation")
-    assert lookup[tabular.fold("NGƯỜI KÝ - HỌ VÀ TÊN NGƯỜI KÝ")].path == ("signer", "name")
-    assert tabular.fold("name") not in lookup  # "name" alone is ambiguous between nested ones
+    assert lookup[fold_key("Tên cơ quan ban hành")].path == ("issuer", "name")
+    assert lookup[fold_key("issuer.abbreviation")].path == ("issuer", "abbreviation")
+    assert lookup[fold_key("NGƯỜI KÝ - HỌ VÀ TÊN NGƯỜI KÝ")].path == ("signer", "name")
+    assert fold_key("name") not in lookup  # "name" alone is ambiguous between nested ones
 
 
 def test_xlsx_merges_listed_after_skipped_blank_rows_still_apply():

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from service.cli.common import fail, find_doc_type, load_config, read_payload
+from service.core_errors import CoreError
 from service.errors import Problem
 
 _TABLE_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".ods", ".txt")
@@ -178,7 +179,7 @@ def _follow(client, job: dict) -> dict:
     bar = _ProgressBar(job["total"])
     try:
         job = client.follow(job["id"], lambda state: bar.update(state["done"]))
-    except Problem:
+    except (Problem, CoreError):
         bar.close()
         raise
     bar.close()
@@ -207,7 +208,7 @@ def _remote_batch(server: str, doc_type, source: str, common_path: str | None, o
                          else None)
     try:
         job, size = _run_remote(client, server, doc_type, source, common_path, output, kind)
-    except Problem as problem:
+    except (Problem, CoreError) as problem:
         fail(problem)
     except RemoteError as exc:
         raise click.ClickException(str(exc)) from None
@@ -229,7 +230,7 @@ def _render_here(doc_type, source: str, common_path: str | None, output: str, ki
                              templates_dir=settings["TEMPLATES_DIR"], rows=rows,
                              chunk_size=chunk_size, workers=workers,
                              progress=lambda done, _total: bar.update(done))
-    except Problem:
+    except (Problem, CoreError):
         bar.close()
         raise
     bar.close()
@@ -270,7 +271,7 @@ def batch(type_id: str, source: str, common_path: str | None, output: str, zip_f
     try:
         count = _render_here(doc_type, source, common_path, output, kind, settings,
                              chunk_size, workers)
-    except Problem as problem:
+    except (Problem, CoreError) as problem:
         fail(problem)
     click.echo(f"{output}: {count} văn bản ({Path(output).stat().st_size} byte)")
 

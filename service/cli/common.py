@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from service.errors import Problem
+from service.core_errors import CoreError
+from service.errors import Problem, as_problem
 
 
 def load_config() -> dict:
@@ -29,7 +30,9 @@ def read_payload(path: str) -> object:
     return parse_json(raw, max_depth=64)
 
 
-def fail(problem: Problem) -> None:
+def fail(problem: Problem | CoreError) -> None:
+    if isinstance(problem, CoreError):
+        problem = as_problem(problem)
     click.echo(str(problem), err=True)
     sys.exit(1)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from service.cli.common import fail, find_doc_type, load_config, read_payload
+from service.core_errors import CoreError
 from service.errors import Problem
 
 
@@ -32,7 +33,7 @@ def render(type_id: str, payload: str, output: str) -> None:
     try:
         doc = render_document(doc_type, read_payload(payload), fmt,
                               templates_dir=settings["TEMPLATES_DIR"])
-    except Problem as problem:
+    except (Problem, CoreError) as problem:
         fail(problem)
     Path(output).write_bytes(doc.content)
     click.echo(f"{output} ({len(doc.content)} byte)")
@@ -49,7 +50,7 @@ def validate(type_id: str, payload: str) -> None:
     load_config()  # settings the schemas use (the date window)
     try:
         validate_payload(doc_type, read_payload(payload))
-    except Problem as problem:
+    except (Problem, CoreError) as problem:
         fail(problem)
     click.echo("hợp lệ")
 

@@ -27,7 +27,7 @@ from schemas.commendation_decision import (
     refers_to_article,
 )
 from service import rewards, vn
-from service.errors import FieldError, validation_problem
+from service.core_errors import FieldError, InvalidPayload
 from service.registry import DocumentType
 from service.rendering import docx_parts as parts
 from service.rendering import layout
@@ -74,7 +74,7 @@ def _reward_lookup(data: Mapping[str, Any]):
 
     def lookup(index: int, code: str | None, kind: str) -> int:
         if code is None:
-            raise validation_problem([FieldError(
+            raise InvalidPayload([FieldError(
                 f"/entries/{index}/award", "required",
                 "Cần mã hình thức khen thưởng để tính tiền thưởng, hoặc ghi số tiền.")])
         key = (code, kind)
@@ -83,7 +83,7 @@ def _reward_lookup(data: Mapping[str, Any]):
                 reward = (table.reward(code, kind, on) if on is not None
                           else table.reward_in_year(code, kind, data["year"]))
             except rewards.RewardLookupError as exc:
-                raise validation_problem([FieldError(f"/entries/{index}/award", exc.code,
+                raise InvalidPayload([FieldError(f"/entries/{index}/award", exc.code,
                                                      exc.message)]) from None
             cache[key] = reward.amount
         return cache[key]

@@ -18,13 +18,12 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from service.errors import (
-    Problem,
-    RenderBusy,
+from service.core_errors import (
+    CoreError,
+    FormatNotAvailable,
+    InvalidPayload,
     RenderError,
     flatten_messages,
-    render_busy_problem,
-    validation_problem,
 )
 from service.registry import DocumentType, Format
 from service.rendering import memory
@@ -45,14 +44,14 @@ def validate(doc_type: DocumentType, payload: Any) -> dict[str, Any]:
     """Load ``payload`` with the type's schema.
 
     :returns: the clean data (NFC text, ``date`` objects, defaults filled in).
-    :raises Problem: 422 with one ``{pointer, code, message}`` per problem.
+    :raises InvalidPayload: with one ``{pointer, code, message}`` per problem.
     """
     if not isinstance(payload, Mapping):
-        raise validation_problem([], "Nội dung gửi lên phải là một đối tượng JSON.")
+        raise InvalidPayload([], "Nội dung gửi lên phải là một đối tượng JSON.")
     try:
         return doc_type.schema().load(payload)
     except ValidationError as exc:
-        raise validation_problem(flatten_messages(exc.messages)) from None
+        raise InvalidPayload(flatten_messages(exc.messages)) from None
 
 
 class Renderer:
@@ -88,12 +87,12 @@ class Renderer:
         """Render validated ``data`` as ``fmt``, waiting at most ``wait_s`` for the PDF
         renderer (None: as long as it takes; then 503 ``render_timeout``).
 
-        :raises Problem: 406-like 404 when the type has no such format.
+        :raises FormatNotAvailable: the type has no such format.
+        :raises RenderBusy: the PDF renderer stayed busy longer than ``wait_s``.
         :raises RenderError: a template failed (our bug; logged with context).
         """
         if fmt not in doc_type.formats:
-            raise Problem(404, "format_not_available", "Định dạng không hỗ trợ",
-                          f"Loại văn bản {doc_type.id} không xuất ra {fmt.value}.")
+            raise FormatNotAvailable(doc_type.id, fmt.value)
         context = doc_type.build_context(data)
         started = time.perf_counter()
         try:
@@ -103,10 +102,8 @@ class Renderer:
                 content = self.docx.render(doc_type.docx_name, context,
                                            properties=document_properties(doc_type, data))
                 content = doc_type.extra.get("finish_docx", lambda c, _: c)(content, context)
-        except Problem:
+        except CoreError:  # RenderBusy, or a type's own refusal: not a bug of the template
             raise
-        except RenderBusy:
-            raise render_busy_problem(wait_s or 0) from None
         except Exception as exc:
             log.exception("render failed", extra={"doc_type": doc_type.id, "format": fmt.value})
             raise RenderError(f"{doc_type.id}.{fmt.value}") from exc
@@ -143,7 +140,10 @@ def get_renderer(templates_dir: Path | str) -> Renderer:
 
 
 def render(doc_type: DocumentType, payload: Any, fmt: Format, *,
-           templates_dir: Path | str) -> RenderedDocument:
-    """Validate ``payload`` and render it: the one function every adapter calls."""
+           templates_dir: Path | str, wait_s: float | None = None) -> RenderedDocument:
+    """Validate ``payload`` and render it: the one function every adapter calls.
+
+    :raises InvalidPayload, FormatNotAvailable, RenderBusy: see :meth:`Renderer.render`.
+    """
     data = validate(doc_type, payload)
-    return get_renderer(templates_dir).render(doc_type, data, fmt)
+    return get_renderer(templates_dir).render(doc_type, data, fmt, wait_s=wait_s)

@@ -17,7 +17,7 @@ from typing import Any
 
 from jinja2 import FileSystemLoader
 
-from service.errors import RenderBusy
+from service.core_errors import RenderBusy
 from service.rendering.assets import AssetFetcher, AssetStore, asset_root
 from service.rendering.jinja_env import html_environment
 
@@ -80,7 +80,7 @@ class PdfBackend:
             stylesheets.append(CSS(string=extra_css, base_url=BASE_URL, url_fetcher=self.fetcher,
                                    font_config=self.font_config))
         if not self._lock.acquire(timeout=-1 if wait_s is None else wait_s):
-            raise RenderBusy
+            raise RenderBusy(wait_s or 0)
         try:
             gc_was_enabled = gc.isenabled()
             gc.disable()  # as render_document: keeps long documents (3.000-row lists) linear

@@ -19,11 +19,12 @@ measures with the bundled font), so this module stays pure.
 from __future__ import annotations
 
 import itertools
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from service.vn.fold import fold_upper
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "line_breaks.txt"
 MAX_LINES = 5
@@ -32,12 +33,6 @@ PREFERRED_BONUS = 0.15  # per preferred break, in units of the column width
 AWKWARD_PENALTY = 1.0   # a line ending with "BỘ", "TỈNH", "TM." …
 PUNCTUATION = ",.;:()“”\"'"
 HYPHENS = ("-", "–")
-
-
-def fold(text: str) -> str:
-    """Upper case without diacritics (Đ → D): how words are compared with the vocabulary."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in text if unicodedata.category(c) != "Mn").upper()
 
 
 @dataclass(frozen=True)
@@ -61,7 +56,7 @@ def vocabulary() -> Vocabulary:
         if line.startswith("[") and line.endswith("]"):
             current = sections.setdefault(line[1:-1], set())
         elif current is not None:
-            current.add(tuple(fold(line).split()))
+            current.add(tuple(fold_upper(line).split()))
     words = frozenset(sections.get("words", ()))
     return Vocabulary(
         words=words,
@@ -72,7 +67,7 @@ def vocabulary() -> Vocabulary:
 
 
 def _key(token: str) -> str:
-    return fold(token.strip(PUNCTUATION))
+    return fold_upper(token.strip(PUNCTUATION))
 
 
 def _protected(tokens: Sequence[str], vocab: Vocabulary) -> set[int]:

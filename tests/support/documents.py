@@ -120,10 +120,11 @@ def validation_problems(doc_type, payload) -> list[tuple[str, str]]:
     """(pointer, code) of every problem of an invalid ``payload``; fails if it is valid."""
     import pytest
 
-    from service.errors import Problem
+    from service.core_errors import InvalidPayload
+    from service.errors import as_problem
     from service.rendering import validate
 
-    with pytest.raises(Problem) as info:
+    with pytest.raises(InvalidPayload) as info:
         validate(doc_type, payload)
-    assert info.value.status == 422
+    assert as_problem(info.value).status == 422
     return [(e.pointer, e.code) for e in info.value.errors]

@@ -285,11 +285,4 @@ class CertificateSchema(StrictSchema):
                 "ngày ký bằng/giấy khen")]
         if errors:
             raise ValidationError(errors)
-        from service.doctypes._certificate_layout import FitError, ProfileError, layout
-
-        try:
-            layout(data)
-        except ProfileError as exc:
-            raise ValidationError({"profile": [Msg("invalid_choice", str(exc))]}) from None
-        except FitError as exc:
-            raise ValidationError(exc.messages()) from None
+        # whether the texts fit the sheet is the type's prepare step (the layout, once)

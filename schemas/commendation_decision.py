@@ -10,8 +10,8 @@ amount. Amounts not given are computed from the dated rewards table when
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from marshmallow import ValidationError, validates_schema
@@ -177,67 +177,16 @@ class CommendationDecisionSchema(AdministrativeDocumentSchema):
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:
-        from service import rewards
-
+        """What the fields say together. The award codes and amounts are checked against the
+        reward table by the type's prepare step, which computes them."""
         errors: dict[str, Any] = {}
         articles = data.get("articles") or {}
         if not articles.get("award") and not data.get("reason"):
             errors["reason"] = [Msg("required", "Khi để trống Điều 1 phải ghi thành tích (lý do "
                                                 "khen thưởng).")]
-        codes = [("award", data.get("award"))] + [
-            (("entries", i, "award"), e.get("award")) for i, e in enumerate(data["entries"])]
-        needs_table = data.get("compute_rewards") or any(c for _, c in codes)
-        table = rewards.current() if needs_table else None
-        entry_errors: dict[int, Any] = {}
-        for where, code in codes:
-            if code is not None and table is not None and code not in table.awards:
-                msg = [Msg("unknown_award", f"Không có mã hình thức “{code}” trong bảng tiền "
-                                            "thưởng. Các mã: " + ", ".join(sorted(table.awards))
-                       + ".")]
-                if where == "award":
-                    errors["award"] = msg
-                else:
-                    entry_errors.setdefault(where[1], {})["award"] = msg
-        reward_on: dt.date | None = data.get("date")
-        if data.get("reward_date") is not None:
-            if not data.get("compute_rewards"):
-                errors["reward_date"] = [Msg("not_allowed", "Ngày tính tiền thưởng chỉ dùng khi "
-                                                            "chọn “Tính tiền thưởng”.")]
-            elif data.get("date") is not None and data["reward_date"] != data["date"]:
-                errors["reward_date"] = [Msg(
-                    "inconsistent", "Tiền thưởng tính theo mức lương cơ sở tại ngày ban hành "
-                                    "quyết định (Nghị định 152/2025/NĐ-CP, Điều 49 khoản 1); "
-                                    "bỏ reward_date hoặc ghi đúng ngày ban hành.")]
-            elif data.get("year") is not None and data["reward_date"].year != data["year"]:
-                errors["reward_date"] = [Msg("inconsistent", "Ngày tính tiền thưởng phải thuộc "
-                                                             "năm ban hành.")]
-            reward_on = data["reward_date"]
-        if table is not None and data.get("compute_rewards") and not errors and not entry_errors:
-            seen: set[tuple[str | None, str]] = set()
-            for i, entry in enumerate(data["entries"]):
-                if entry.get("amount") is not None:
-                    continue
-                code = entry.get("award") or data.get("award")
-                key = (code, entry["kind"])
-                if key in seen:
-                    continue
-                seen.add(key)
-                if code is None:
-                    entry_errors.setdefault(i, {})["award"] = [Msg(
-                        "required", "Cần mã hình thức khen thưởng (ở dòng này hoặc trường award "
-                                    "của quyết định) để tính tiền thưởng, hoặc ghi số tiền.")]
-                    continue
-                try:
-                    if reward_on is not None:
-                        table.reward(code, entry["kind"], reward_on)
-                    else:
-                        table.reward_in_year(code, entry["kind"], data["year"])
-                except rewards.RewardLookupError as exc:
-                    field = "reward_date" if exc.code == "reward_date_required" else None
-                    if field:
-                        errors[field] = [Msg(exc.code, exc.message)]
-                    else:
-                        entry_errors.setdefault(i, {})["award"] = [Msg(exc.code, exc.message)]
+        reward_date_error = _reward_date_error(data)
+        if reward_date_error is not None:
+            errors["reward_date"] = [reward_date_error]
         execution_no = execution_article_number(data, has_money=self._has_money(data))
         for i, line in enumerate(data.get("recipients") or ()):
             match = _REFERS_TO_ARTICLE.match(line)
@@ -246,8 +195,6 @@ class CommendationDecisionSchema(AdministrativeDocumentSchema):
                     "inconsistent", f"Điều thi hành của quyết định này là Điều {execution_no}; "
                                     f"sửa thành “Như Điều {execution_no};” hoặc bỏ dòng này (dòng "
                                     "được thêm tự động).")]
-        if entry_errors:
-            errors["entries"] = entry_errors
         if errors:
             raise ValidationError(errors)
 
@@ -257,7 +204,21 @@ class CommendationDecisionSchema(AdministrativeDocumentSchema):
             e.get("amount") is not None for e in data["entries"])
 
 
-def execution_article_number(data: dict[str, Any], *, has_money: bool) -> int:
+def _reward_date_error(data: dict[str, Any]) -> Msg | None:
+    if data.get("reward_date") is None:
+        return None
+    if not data.get("compute_rewards"):
+        return Msg("not_allowed", "Ngày tính tiền thưởng chỉ dùng khi chọn “Tính tiền thưởng”.")
+    if data.get("date") is not None and data["reward_date"] != data["date"]:
+        return Msg("inconsistent", "Tiền thưởng tính theo mức lương cơ sở tại ngày ban hành "
+                                   "quyết định (Nghị định 152/2025/NĐ-CP, Điều 49 khoản 1); "
+                                   "bỏ reward_date hoặc ghi đúng ngày ban hành.")
+    if data.get("year") is not None and data["reward_date"].year != data["year"]:
+        return Msg("inconsistent", "Ngày tính tiền thưởng phải thuộc năm ban hành.")
+    return None
+
+
+def execution_article_number(data: Mapping[str, Any], *, has_money: bool) -> int:
     """Điều 1 awards; Điều 2 is the money (when there is any, or a text is given); then the
     other articles; the last one orders execution."""
     articles = data.get("articles") or {}

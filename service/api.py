@@ -81,11 +81,7 @@ def type_detail(doc_type: DocumentType) -> dict:
     detail = type_summary(doc_type)
     detail["schema"] = document_schema(doc_type.schema, doc_type.title)
     detail["example"] = registry.sample_payload(doc_type, samples)
-    for key in doc_type.public_options:  # declared by the type; hooks and hints stay inside
-        value = doc_type.extra[key]
-        if callable(value):
-            value = value(samples)
-        detail[key] = value
+    detail.update(doc_type.public_options(samples))  # declared by the type; hooks stay inside
     return detail
 
 

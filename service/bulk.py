@@ -11,7 +11,7 @@ The pieces are separate so the job system can run them chunk by chunk in other p
 * :func:`assemble` merges the chunk files, in order, into the final result.
 
 :func:`render_batch` runs the whole pipeline in this process (the CLI's path).
-Document types may register a faster chunk renderer as ``extra["render_chunk"]``.
+A document type may declare a faster chunk renderer (``BatchSupport.render_chunk``).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from marshmallow import ValidationError
 
 from service.core_errors import BatchTooLarge, FieldError, InvalidPayload, flatten_messages
 from service.registry import DocumentType, Format, safe_file_stem
+from service.rendering import load
 
 
 class Output(StrEnum):
@@ -40,7 +41,7 @@ class Output(StrEnum):
     ZIP_DOCX = "zip-docx"
 
     @property
-    def format(self) -> Format:
+    def item_format(self) -> Format:
         """The format each item is rendered in."""
         return Format.DOCX if self is Output.ZIP_DOCX else Format.PDF
 
@@ -79,31 +80,24 @@ def merge_item(common: Mapping[str, Any], item: Mapping[str, Any]) -> dict[str, 
 
 def prepare(doc_type: DocumentType, common: Mapping[str, Any], items: Sequence[Any], *,
             rows: Sequence[int] | None = None, max_items: int = 50_000) -> list[BatchItem]:
-    """Validate every item; raise one 422 listing every problem of every item.
+    """Validate (load and prepare) every item; raise one InvalidPayload listing every problem
+    of every item.
 
     Pointers are ``/items/<i>/<field>``; with ``rows`` each error also carries the
-    spreadsheet row number. A document type may add two hooks in ``extra``:
-    ``prepare_items(common, items) -> (common, items, errors)`` runs before validation (the
-    certificate numbers its register from ``common.register_start``), and
-    ``check_batch(prepared) -> errors`` runs after it (duplicate register numbers).
+    spreadsheet row number. A type's :class:`~service.registry.BatchSupport` may add two
+    hooks: ``prepare_items(common, items) -> (common, items, errors)`` runs before validation
+    (the certificate numbers its register from ``common.register_start``), and
+    ``check(prepared) -> errors`` runs after it (duplicate register numbers).
     """
-    if not isinstance(common, Mapping):
-        raise InvalidPayload([FieldError("/common", "invalid_type",
-                                             "“common” phải là một đối tượng JSON.")])
-    if len(items) == 0:
-        raise InvalidPayload([FieldError("/items", "too_few_items",
-                                             "Danh sách không có mục nào.")])
-    if len(items) > max_items:
-        raise BatchTooLarge(max_items, len(items))
+    _check_envelope(common, items, max_items)
     errors: list[FieldError] = []
-    common_errors: set[tuple[str, str]] = set()
-    hook = doc_type.extra.get("prepare_items")
-    if hook is not None:
-        common, items, hook_errors = hook(common, items)
+    hooks = doc_type.batch
+    if hooks is not None and hooks.prepare_items is not None:
+        common, items, hook_errors = hooks.prepare_items(common, items)
         errors.extend(hook_errors)
-    schema = doc_type.schema()
+    reporter = _ItemErrors(common, errors)
     prepared: list[BatchItem] = []
-    used: dict[str, int] = {}
+    namer = _Namer()
     shared: dict[Any, Any] = {}
     for index, item in enumerate(items):
         row = rows[index] if rows is not None else None
@@ -112,39 +106,75 @@ def prepare(doc_type: DocumentType, common: Mapping[str, Any], items: Sequence[A
                                      "Mỗi mục phải là một đối tượng JSON.", row=row))
             continue
         try:
-            data = schema.load(merge_item(common, item))
+            data = dict(load(doc_type, merge_item(common, item)))
         except ValidationError as exc:
-            for err in flatten_messages(exc.messages, ("items", index)):
-                parts = err.pointer.split("/")
-                field = parts[3] if len(parts) > 3 else None
-                if field is not None and field not in item and field in common:
-                    # The value came from the common fields, not from this row: say so once,
-                    # at /common/…, rather than blaming every row (and a column it lacks).
-                    err.pointer = "/common/" + "/".join(parts[3:])
-                    if (err.pointer, err.code) not in common_errors:
-                        common_errors.add((err.pointer, err.code))
-                        errors.append(err)
-                    continue
-                err.row = row
-                err.column = field
-                errors.append(err)
+            reporter.add(exc, item, index, row)
             continue
-        stem = safe_file_stem(f"{index + 1:05d} {doc_type.file_stem(data)}")
-        count = used.get(stem, 0)
-        used[stem] = count + 1
-        name = stem if count == 0 else f"{stem} ({count + 1})"
+        name = namer.name(f"{index + 1:05d} {doc_type.file_stem(data)}")
         prepared.append(BatchItem(index, row, _share(data, shared), name))
-    check = doc_type.extra.get("check_batch")
-    if check is not None and not errors:
-        errors.extend(check(prepared))
+    if hooks is not None and hooks.check is not None and not errors:
+        errors.extend(hooks.check(prepared))
     if errors:
-        bad = len({e.pointer.split("/")[2] for e in errors if e.pointer.startswith("/items/")})
+        raise InvalidPayload(errors, reporter.detail())
+    return prepared
+
+
+def _check_envelope(common: Any, items: Sequence[Any], max_items: int) -> None:
+    if not isinstance(common, Mapping):
+        raise InvalidPayload([FieldError("/common", "invalid_type",
+                                         "“common” phải là một đối tượng JSON.")])
+    if len(items) == 0:
+        raise InvalidPayload([FieldError("/items", "too_few_items",
+                                         "Danh sách không có mục nào.")])
+    if len(items) > max_items:
+        raise BatchTooLarge(max_items, len(items))
+
+
+class _Namer:
+    """Unique file names inside a ZIP: a repeated stem gets `` (2)``, `` (3)``…"""
+
+    def __init__(self) -> None:
+        self.used: dict[str, int] = {}
+
+    def name(self, text: str) -> str:
+        stem = safe_file_stem(text)
+        count = self.used.get(stem, 0)
+        self.used[stem] = count + 1
+        return stem if count == 0 else f"{stem} ({count + 1})"
+
+
+class _ItemErrors:
+    """Collects the items' errors: a value that came from the common fields is reported once,
+    at ``/common/…``, rather than on every row (and a column the row lacks)."""
+
+    def __init__(self, common: Mapping[str, Any], errors: list[FieldError]) -> None:
+        self.common = common
+        self.errors = errors
+        self.common_errors: set[tuple[str, str]] = set()
+
+    def add(self, exc: ValidationError, item: Mapping[str, Any], index: int,
+            row: int | None) -> None:
+        for err in flatten_messages(exc.messages, ("items", index)):
+            parts = err.pointer.split("/")
+            field = parts[3] if len(parts) > 3 else None
+            if field is not None and field not in item and field in self.common:
+                err.pointer = "/common/" + "/".join(parts[3:])
+                if (err.pointer, err.code) not in self.common_errors:
+                    self.common_errors.add((err.pointer, err.code))
+                    self.errors.append(err)
+                continue
+            err.row = row
+            err.column = field
+            self.errors.append(err)
+
+    def detail(self) -> str | None:
+        bad = len({e.pointer.split("/")[2] for e in self.errors
+                   if e.pointer.startswith("/items/")})
         detail = f"{bad} mục không hợp lệ; không mục nào được tạo." if bad else None
-        if common_errors:
+        if self.common_errors:
             detail = ((detail + " " if detail else "")
                       + "Phần thông tin chung (common) có lỗi; sửa một lần cho cả danh sách.")
-        raise InvalidPayload(errors, detail)
-    return prepared
+        return detail
 
 
 def _share(value: Any, pool: dict[Any, Any]) -> Any:
@@ -176,7 +206,7 @@ def chunk_ranges(total: int, size: int) -> list[range]:
 def render_chunk(renderer, doc_type: DocumentType, items: Sequence[BatchItem],
                  output: str) -> bytes:
     """Render a slice of prepared items: a multi-page PDF, or a ZIP fragment of files."""
-    fast = doc_type.extra.get("render_chunk")
+    fast = doc_type.batch.render_chunk if doc_type.batch is not None else None
     if fast is not None:
         return fast(renderer, doc_type, items, output)
     if output == "pdf":
@@ -186,12 +216,13 @@ def render_chunk(renderer, doc_type: DocumentType, items: Sequence[BatchItem],
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for it in items:
-            archive.writestr(_zip_info(f"{it.name}.{fmt.value}"),
+            archive.writestr(zip_info(f"{it.name}.{fmt.value}"),
                              renderer.render(doc_type, it.data, fmt).content)
     return buffer.getvalue()
 
 
-def _zip_info(name: str) -> zipfile.ZipInfo:
+def zip_info(name: str) -> zipfile.ZipInfo:
+    """A ZIP member: stored, a fixed date (the same items give the same bytes), UTF-8 name."""
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # deterministic bytes
     info.compress_type = zipfile.ZIP_STORED
     info.flag_bits |= 0x800  # UTF-8 names
@@ -241,7 +272,7 @@ def assemble(chunk_paths: Sequence[Path], output: str, dest: Path) -> None:
                     with zipfile.ZipFile(path) as part:
                         for info in part.infolist():
                             with part.open(info) as src, out.open(
-                                    _zip_info(info.filename), "w", force_zip64=True) as dst:
+                                    zip_info(info.filename), "w", force_zip64=True) as dst:
                                 while block := src.read(1 << 20):
                                     dst.write(block)
         with open(tmp, "rb") as handle:
@@ -334,6 +365,6 @@ def _render_chunk_file(type_id: str, templates_dir: str, items: list[BatchItem],
     from service import registry
     from service.rendering import get_renderer
 
-    doc_type = registry.get(type_id)
+    doc_type = registry.require(type_id)
     write_atomic(Path(path), render_chunk(get_renderer(templates_dir), doc_type, items, output))
     return len(items)

@@ -661,7 +661,7 @@ def xlsx_template(doc_type, columns: Iterable[str] | None = None) -> bytes:
     from openpyxl.styles import Font
 
     by_path = {".".join(c.path): c for c in schema_columns(doc_type.schema)}
-    wanted = list(columns or doc_type.extra.get("batch_columns") or by_path)
+    wanted = list(columns or (doc_type.batch.columns if doc_type.batch else ()) or by_path)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Danh sách"

@@ -125,7 +125,7 @@ def test_every_text_of_the_sample_reaches_both_outputs(type_id, rendered):
     from service import vn
 
     sample = load_sample(type_id)
-    ignored = registry.get(type_id).extra.get("not_printed", ())
+    ignored = registry.get(type_id).not_printed
     for fmt, content in rendered(type_id).items():
         text = " ".join(docx_lines(content)) if fmt is Format.DOCX else " ".join(
             pdf_words_without_page_numbers(content))

@@ -1,5 +1,6 @@
-"""The registry refuses, at start-up, a document-type module that declares no type and a
-display order naming a type that does not exist (nothing is skipped silently)."""
+"""The registry refuses, at start-up, a document-type module that declares no type, a field a
+declaration does not have, and a display order naming a type that does not exist (nothing is
+skipped silently)."""
 
 from __future__ import annotations
 
@@ -52,10 +53,16 @@ def test_the_api_shows_only_declared_public_options(client):
         assert set(body) == {"id", "title", "description", "formats", "schema", "example"}
 
 
-def test_a_public_option_must_be_declared_in_extra():
-    from schemas.directive import DirectiveSchema
-
-    with pytest.raises(registry.RegistryError, match="not_printed"):
-        registry.DocumentType(id="x", title="x", description="x", schema=DirectiveSchema,
-                              build_context=dict, file_stem=str,
-                              public_options=("not_printed",))
+def test_an_unknown_field_in_a_declaration_is_refused_naming_the_module(fresh_registry, tmp_path,
+                                                                       monkeypatch):
+    """A typo in a declaration (``batch_colums=``) is never ignored: the registry names the
+    module and the field."""
+    (tmp_path / "giay_xac_nhan.py").write_text(
+        "from schemas.directive import DirectiveSchema\n"
+        "from service.registry import DocumentType\n"
+        "DOCUMENT_TYPE = DocumentType(id='giay_xac_nhan', title='x', description='x',\n"
+        "    schema=DirectiveSchema, build_context=dict, file_stem=str,\n"
+        "    batch_colums=('name',))\n", encoding="utf-8")
+    monkeypatch.setattr(doctypes, "__path__", [*doctypes.__path__, str(tmp_path)])
+    with pytest.raises(registry.RegistryError, match=r"giay_xac_nhan.*batch_colums"):
+        registry.document_types()

@@ -1,4 +1,4 @@
-"""The certificate's fast chunk renderer (``extra["render_chunk"]`` of the certificate type).
+"""The certificate's fast chunk renderer (``BatchSupport.render_chunk`` of the certificate type).
 
 What costs time in WeasyPrint is layout, per box of text (PERFORMANCE.md §1.4, §4). In a batch
 most of a certificate is the same on every page: the frame, the emblem, Quốc hiệu, authority,
@@ -22,7 +22,6 @@ environment; every other part of the package copied from one docxtpl rendering).
 from __future__ import annotations
 
 import atexit
-import gc
 import io
 import json
 import re
@@ -33,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from service import pdf_merge
+from service.bulk import Output, zip_info
 from service.registry import Format
 
 _STATE: dict[int, _ChunkRenderer] = {}
@@ -43,32 +43,19 @@ _STYLE_KEYS = ("x", "y", "w", "h", "size", "line_mm", "color", "align", "bold", 
 _LOCK = threading.Lock()
 
 
-def _zip_info(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_STORED
-    info.flag_bits |= 0x800
-    return info
-
-
 class _ChunkRenderer:
     """Per-process state: parsed stylesheet, template, cached backgrounds and DOCX body."""
 
     def __init__(self, renderer) -> None:
-        from weasyprint import CSS
-
         backend = renderer.pdf
         self.backend = backend
-        css_bytes, _ = backend.assets.get("certificate.css")
-        self.css = CSS(string=css_bytes.decode("utf-8"), base_url="asset:",
-                       url_fetcher=backend.fetcher, font_config=backend.font_config)
-        self.template = backend.env.get_template("certificate_sheets.html")
+        self.css = backend.stylesheet("certificate.css")
+        self.template = backend.template("certificate_sheets.html")
         self.backgrounds: OrderedDict[str, pdf_merge.Background] = OrderedDict()
         self.docx_body: Any = None
         self.lock = threading.Lock()
 
     def pdf(self, page: Mapping[str, Any], sheets: list[dict[str, Any]], title: str) -> bytes:
-        from weasyprint import HTML
-
         styles: dict[tuple, dict[str, Any]] = {}
         classed = []
         for sheet in sheets:
@@ -82,18 +69,9 @@ class _ChunkRenderer:
             classed.append({"decor": sheet["decor"], "boxes": boxes})
         html = self.template.render(page=page, sheets=classed, styles=list(styles.values()),
                                     title=title)
-        # the backend's lock: WeasyPrint's font configuration is shared with single renders
-        with self.backend._lock:
-            was_enabled = gc.isenabled()
-            gc.disable()  # GC scans of a growing layout heap dominate big documents (§1.4)
-            try:
-                document = HTML(string=html, base_url="asset:",
-                                url_fetcher=self.backend.fetcher).render(
-                    stylesheets=[self.css], font_config=self.backend.font_config)
-                return document.write_pdf()
-            finally:
-                if was_enabled:
-                    gc.enable()
+        # under the backend's lock, GC paused: its font configuration is shared with single
+        # renders, and GC scans of a growing layout heap dominate big documents (§1.4)
+        return self.backend.write_pdf(html, [self.css])
 
     def background(self, page: Mapping[str, Any], boxes: list[dict[str, Any]],
                    title: str) -> pdf_merge.Background:
@@ -141,7 +119,7 @@ def _split(layouts: Sequence[Mapping[str, Any]]) -> tuple[list[dict], list[list[
 def render_pdf_chunk(renderer, doc_type, items: Sequence[Any]) -> bytes:
     """The chunk as one PDF: one page per item, in order."""
     state = _state(renderer)
-    layouts = [doc_type.build_context(it.data) for it in items]
+    layouts = [doc_type.prepare(it.data).context for it in items]
     buffer = io.BytesIO()
     with state.lock:
         out = pdf_merge.PdfOut(buffer)
@@ -169,7 +147,7 @@ def render_zip_pdf_chunk(renderer, doc_type, items: Sequence[Any]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for item, content in zip(items, files, strict=True):
-            archive.writestr(_zip_info(f"{item.name}.pdf"), content)
+            archive.writestr(zip_info(f"{item.name}.pdf"), content)
     return buffer.getvalue()
 
 
@@ -200,6 +178,8 @@ class _DocxBody:
             self.parts = [(info, package.read(info)) for info in package.infolist()]
         document = next(data for info, data in self.parts if info.filename == "word/document.xml")
         match = _BODY.search(document)
+        if match is None:
+            raise ValueError("the certificate's DOCX template has no body")
         self.head, self.tail = document[:match.start()], document[match.end():]
 
     def render(self, context: Mapping[str, Any]) -> bytes:
@@ -228,17 +208,17 @@ def render_zip_docx_chunk(renderer, doc_type, items: Sequence[Any]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for item in items:
-            context = doc_type.build_context(item.data)
+            context = doc_type.prepare(item.data).context
             content = body.render(context)
-            finish = doc_type.extra.get("finish_docx")
-            archive.writestr(_zip_info(f"{item.name}.docx"),
-                             finish(content, context) if finish else content)
+            if doc_type.finish_docx is not None:
+                content = doc_type.finish_docx(content, context)
+            archive.writestr(zip_info(f"{item.name}.docx"), content)
     return buffer.getvalue()
 
 
-def render_chunk(renderer, doc_type, items: Sequence[Any], output: str) -> bytes:
-    if output == "pdf":
+def render_chunk(renderer, doc_type, items: Sequence[Any], output: Output) -> bytes:
+    if output == Output.PDF:
         return render_pdf_chunk(renderer, doc_type, items)
-    if output == "zip-pdf":
+    if output == Output.ZIP_PDF:
         return render_zip_pdf_chunk(renderer, doc_type, items)
     return render_zip_docx_chunk(renderer, doc_type, items)

@@ -312,7 +312,7 @@ def place_box(name: str, box: Mapping[str, Any], text: str, profile: Mapping[str
               dx: float = 0.0, dy: float = 0.0) -> dict[str, Any]:
     """Fit ``text`` (``\\n`` separates forced lines) in ``box``: position, size, lines."""
     line_height = float(profile["page"]["line_height"])
-    size, lines = float(box["size"]), []
+    size, lines = float(box["size"]), list[str]()
     forced = [t for t in text.split("\n") if t.strip()]
     if name in BALANCED_BOXES:  # the caller's breaks and the official's, at one size
         size, lines = fit_box(box, text, line_height, balanced=True)

@@ -17,18 +17,29 @@ from typing import Any
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm
+from marshmallow import ValidationError
 
+from schemas.base import Msg
 from schemas.certificate import CertificateSchema
+from service.core_errors import FieldError
 from service.doctypes import _certificate_layout as cert_layout
-from service.errors import FieldError
-from service.registry import DocumentType
+from service.registry import BatchSupport, DocumentType
 from service.rendering import docx_parts as parts
 
 AWARD_LABELS = {"bang_khen": "Bằng khen", "giay_khen": "Giấy khen", "danh_hieu": "Chứng nhận"}
 
 
 def build_context(data: Mapping[str, Any]) -> dict[str, Any]:
-    return cert_layout.layout(data)
+    """The certificate's layout: every box with its lines and size, fitted once.
+
+    :raises ValidationError: the profile is unknown, or a text does not fit its box.
+    """
+    try:
+        return cert_layout.layout(data)
+    except cert_layout.ProfileError as exc:
+        raise ValidationError({"profile": [Msg("invalid_choice", str(exc))]}) from None
+    except cert_layout.FitError as exc:
+        raise ValidationError(exc.messages()) from None
 
 
 def file_stem(data: Mapping[str, Any]) -> str:
@@ -229,17 +240,16 @@ DOCUMENT_TYPE = DocumentType(
     build_context=build_context,
     file_stem=file_stem,
     build_docx_template=build_docx_template,
-    extra={
-        "batch_example": batch_example,
-        "render_chunk": _render_chunk,
-        "finish_docx": finish_docx,
-        "prepare_items": assign_registers,
-        "check_batch": check_batch,
-        "register_range": register_range,
-        "batch_columns": ("honorific", "recipient_name", "position", "unit", "register_no",
-                          "recipient_kind", "achievement"),
-        "not_printed": ("award", "recipient_kind", "honorific", "profile", "mode", "emblem",
-                        "decision_date"),
-    },
-    public_options=("batch_columns", "batch_example"),
+    finish_docx=finish_docx,
+    batch=BatchSupport(
+        columns=("honorific", "recipient_name", "position", "unit", "register_no",
+                 "recipient_kind", "achievement"),
+        example=batch_example,
+        prepare_items=assign_registers,
+        check=check_batch,
+        register_range=register_range,
+        render_chunk=_render_chunk,
+    ),
+    not_printed=("award", "recipient_kind", "honorific", "profile", "mode", "emblem",
+                 "decision_date"),
 )

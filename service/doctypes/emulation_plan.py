@@ -179,5 +179,5 @@ DOCUMENT_TYPE = DocumentType(
     file_stem=lambda data: file_stem("Kế hoạch", data, TYPE_ABBREV),
     build_docx_template=build_docx_template,
     html_template="outline_document.html",  # header, title, outlined body, signature
-    extra={"not_printed": ("point_style",)},
+    not_printed=("point_style",),
 )

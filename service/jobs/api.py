@@ -423,7 +423,7 @@ def build_blueprint() -> Blueprint:
             raise _queue_full(full) from None
         from service.bulk import prepare
 
-        numbering = doc_type.extra.get("register_range")
+        numbering = doc_type.batch.register_range if doc_type.batch else None
         register = numbering(common, items) if numbering is not None else None
         prepared = prepare(doc_type, common, items, rows=rows,
                            max_items=int(current_app.config["MAX_BATCH_ITEMS"]))

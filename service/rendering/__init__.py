@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import ValidationError
 
@@ -25,8 +25,12 @@ from service.core_errors import (
     RenderError,
     flatten_messages,
 )
-from service.registry import DocumentType, Format
+from service.registry import DocumentType, Format, Prepared
 from service.rendering import memory
+
+if TYPE_CHECKING:  # imported on first use: WeasyPrint and docxtpl load slowly
+    from service.rendering.docx_backend import DocxBackend
+    from service.rendering.pdf_backend import PdfBackend
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +44,26 @@ class RenderedDocument:
     filename: str
 
 
-def validate(doc_type: DocumentType, payload: Any) -> dict[str, Any]:
-    """Load ``payload`` with the type's schema.
+def load(doc_type: DocumentType, payload: Mapping[str, Any]) -> Prepared:
+    """The type's schema, then its prepare step: the clean data with its derived context.
 
-    :returns: the clean data (NFC text, ``date`` objects, defaults filled in).
+    :raises marshmallow.ValidationError: every problem, keyed like the payload (the schema's,
+        or, when the schema accepts the payload, what the prepare step finds).
+    """
+    return doc_type.prepare(doc_type.schema().load(payload))
+
+
+def validate(doc_type: DocumentType, payload: Any) -> Prepared:
+    """Load and prepare ``payload``: what every adapter checks a payload with.
+
+    :returns: the clean data (NFC text, ``date`` objects, defaults filled in), carrying the
+        derived ``context`` the templates read, so rendering it prepares nothing again.
     :raises InvalidPayload: with one ``{pointer, code, message}`` per problem.
     """
     if not isinstance(payload, Mapping):
         raise InvalidPayload([], "Nội dung gửi lên phải là một đối tượng JSON.")
     try:
-        return doc_type.schema().load(payload)
+        return load(doc_type, payload)
     except ValidationError as exc:
         raise InvalidPayload(flatten_messages(exc.messages)) from None
 
@@ -59,13 +73,13 @@ class Renderer:
 
     def __init__(self, templates_dir: Path) -> None:
         self.templates_dir = Path(templates_dir)
-        self._pdf = None
-        self._docx = None
+        self._pdf: PdfBackend | None = None
+        self._docx: DocxBackend | None = None
         self._lock = threading.Lock()
         self.timings: list[tuple[str, str, float]] = []
 
     @property
-    def pdf(self):  # -> PdfBackend
+    def pdf(self) -> PdfBackend:
         with self._lock:
             if self._pdf is None:
                 from service.rendering.pdf_backend import PdfBackend
@@ -74,7 +88,7 @@ class Renderer:
             return self._pdf
 
     @property
-    def docx(self):  # -> DocxBackend
+    def docx(self) -> DocxBackend:
         with self._lock:
             if self._docx is None:
                 from service.rendering.docx_backend import DocxBackend
@@ -84,8 +98,8 @@ class Renderer:
 
     def render(self, doc_type: DocumentType, data: Mapping[str, Any],
                fmt: Format, wait_s: float | None = None) -> RenderedDocument:
-        """Render validated ``data`` as ``fmt``, waiting at most ``wait_s`` for the PDF
-        renderer (None: as long as it takes; then 503 ``render_timeout``).
+        """Render validated ``data`` as ``fmt`` (prepared by :func:`validate`, or here), waiting
+        at most ``wait_s`` for the PDF renderer (None: as long as it takes).
 
         :raises FormatNotAvailable: the type has no such format.
         :raises RenderBusy: the PDF renderer stayed busy longer than ``wait_s``.
@@ -93,7 +107,10 @@ class Renderer:
         """
         if fmt not in doc_type.formats:
             raise FormatNotAvailable(doc_type.id, fmt.value)
-        context = doc_type.build_context(data)
+        try:
+            context = doc_type.prepare(data).context
+        except ValidationError as exc:
+            raise InvalidPayload(flatten_messages(exc.messages)) from None
         started = time.perf_counter()
         try:
             if fmt is Format.PDF:
@@ -101,7 +118,8 @@ class Renderer:
             else:
                 content = self.docx.render(doc_type.docx_name, context,
                                            properties=document_properties(doc_type, data))
-                content = doc_type.extra.get("finish_docx", lambda c, _: c)(content, context)
+                if doc_type.finish_docx is not None:
+                    content = doc_type.finish_docx(content, context)
         except CoreError:  # RenderBusy, or a type's own refusal: not a bug of the template
             raise
         except Exception as exc:

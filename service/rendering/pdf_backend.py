@@ -64,21 +64,45 @@ class PdfBackend:
         redact_weasyprint_logs()
 
     def render_html(self, template_name: str, context: Mapping[str, Any]) -> str:
-        return self.env.get_template(template_name).render(context)
+        return self.template(template_name).render(context)
+
+    def template(self, name: str):  # -> jinja2.Template
+        """A template of ``doc_templates/html`` in the sandboxed environment."""
+        return self.env.get_template(name)
+
+    def stylesheet(self, asset_name: str | None = None, *, text: str | None = None):
+        """A parsed stylesheet (an asset such as ``certificate.css``, or ``text``) sharing this
+        backend's font configuration and asset fetcher; parse once, reuse per document."""
+        from weasyprint import CSS
+
+        if text is None:
+            found = self.assets.get(asset_name or "")
+            text = found[0].decode("utf-8") if found else ""
+        return CSS(string=text, base_url=BASE_URL, url_fetcher=self.fetcher,
+                   font_config=self.font_config)
 
     def html_to_pdf(self, html: str, *, extra_css: str | None = None,
                     wait_s: float | None = None) -> bytes:
-        """Lay out and write one PDF. Serialised per process: WeasyPrint shares caches.
+        """Lay out and write one PDF with the Decree 30 stylesheet (and ``extra_css``).
 
         :param wait_s: longest to wait for the renderer (None: as long as it takes).
         :raises RenderBusy: it stayed busy longer.
         """
-        from weasyprint import CSS, HTML
-
         stylesheets = [self._base_css]
         if extra_css:
-            stylesheets.append(CSS(string=extra_css, base_url=BASE_URL, url_fetcher=self.fetcher,
-                                   font_config=self.font_config))
+            stylesheets.append(self.stylesheet(text=extra_css))
+        return self.write_pdf(html, stylesheets, wait_s=wait_s)
+
+    def write_pdf(self, html: str, stylesheets: list[Any], *,
+                  wait_s: float | None = None) -> bytes:
+        """Lay out and write ``html`` with exactly ``stylesheets`` (from :meth:`stylesheet`).
+        Serialised per process: WeasyPrint's font configuration and caches are shared; GC is
+        paused while a document is laid out (PERFORMANCE.md §1.4).
+
+        :raises RenderBusy: the renderer stayed busy longer than ``wait_s``.
+        """
+        from weasyprint import HTML
+
         if not self._lock.acquire(timeout=-1 if wait_s is None else wait_s):
             raise RenderBusy(wait_s or 0)
         try:

@@ -90,7 +90,7 @@ def batch() -> Response:
     types = list(registry.document_types().values())
     wanted = request.args.get("loai", "")
     selected = next((t for t in types if t.id == wanted), None) or next(
-        (t for t in types if t.extra.get("batch_columns")), types[0])
+        (t for t in types if t.batch is not None), types[0])
     outputs = [{"id": key, "label": label, "format": OUTPUT_FORMAT[key]}
                for key, label in OUTPUT_LABELS.items()]
     # The selected type's detail rides with the page; another type's comes from the API

@@ -50,7 +50,7 @@ def test_the_blank_list_writes_every_text_as_text():
                                                        "description": "@SUM(A1)"})
         unit = Text(metadata={"title": "+1+1", "enum": ["-2+3"]})
 
-    doc_type = SimpleNamespace(schema=Hostile, extra={})
+    doc_type = SimpleNamespace(schema=Hostile, batch=None)
     raw = tabular.xlsx_template(doc_type)
     for index in (1, 2):
         xml = _sheet_xml(raw, index)

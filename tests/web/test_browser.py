@@ -69,7 +69,7 @@ def typing_target(type_id: str) -> str:
     """The first printed free-text field the sample fills (outside lists): the test types
     into it and looks for the words in the files."""
     doc_type = registry.get(type_id)
-    ignored = set(doc_type.extra.get("not_printed", ())) | SKIP_KEYS
+    ignored = set(doc_type.not_printed) | SKIP_KEYS
 
     def walk(schema, value, pointer):
         for key in schema["x-property-order"]:
@@ -292,8 +292,7 @@ def _fill_list(template: bytes, rows: list[dict], path: Path) -> Path:
 
 def test_batch_from_xlsx_rejects_the_bad_row_then_runs_to_the_result(page, web_service,
                                                                      tmp_path):
-    if registry.get("certificate") is None or "batch_columns" not in registry.get(
-            "certificate").extra:
+    if registry.get("certificate") is None or registry.get("certificate").batch is None:
         pytest.fail("the batch test needs the certificate type with its batch columns")
     page.goto("/hang-loat?loai=certificate")
     expect()(page.locator("#batch-type")).to_have_value("certificate")

@@ -126,7 +126,7 @@ def test_every_value_on_a_page_is_escaped(client, monkeypatch):
 
 
 def test_batch_page_selects_the_asked_type_and_falls_back(client):
-    batch_types = [t for t in registry.document_types().values() if t.extra.get("batch_columns")]
+    batch_types = [t for t in registry.document_types().values() if t.batch is not None]
     asked = client.get(f"/hang-loat?loai={TYPES[-1]}").get_data(as_text=True)
     assert embedded_json(asked, "batch-data")["detail"]["id"] == TYPES[-1]
     fallback = client.get("/hang-loat?loai=<x>").get_data(as_text=True)

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from flask import Response, current_app, request, send_file
 
+from service.api.schemas import ProblemSchema
 from service.errors import PROBLEM_MIMETYPE, Problem
 from service.jsonbody import parse_json
 
@@ -87,8 +88,6 @@ def request_body(content: dict[str, Any]) -> dict[str, Any]:
 
 def problems(blp, *statuses: int | tuple[int, str]):
     """Document problem+json answers (status, or (status, description)) on a view."""
-    from service.api.schemas import ProblemSchema
-
     def decorate(view):
         for entry in reversed(statuses):
             status, description = entry if isinstance(entry, tuple) else (entry, None)

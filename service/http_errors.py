@@ -8,7 +8,7 @@ import contextlib
 import json
 import logging
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from service.core_errors import CoreError
@@ -71,51 +71,58 @@ def _store_down(exc: Exception) -> Response:
     return problem_response(store_unavailable())
 
 
+def _problem(exc: Problem) -> Response:
+    return problem_response(exc)
+
+
+def _core(exc: CoreError) -> Response:
+    return problem_response(as_problem(exc))
+
+
+def _too_large_detail() -> str:
+    config = current_app.config
+    limit = config.get("MAX_CONTENT_LENGTH")
+    length = request.content_length
+    if limit is not None and length is not None and length <= limit:
+        # the body is within the limit: a form limit was hit, not the size limit
+        return (f"Biểu mẫu vượt giới hạn: tối đa {config.get('MAX_FORM_PARTS')} "
+                f"phần, mỗi trường không phải tệp tối đa "
+                f"{config.get('MAX_FORM_MEMORY_SIZE')} byte.")
+    return f"Kích thước yêu cầu vượt giới hạn {limit} byte."
+
+
+def _http(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    detail = _too_large_detail() if isinstance(exc, RequestEntityTooLarge) else None
+    problem = http_problem(status, detail)
+    if status == 405 and getattr(exc, "valid_methods", None):
+        problem.headers["Allow"] = ", ".join(exc.valid_methods)
+        problem.detail = "Địa chỉ này chỉ nhận: " + ", ".join(exc.valid_methods) + "."
+    return problem_response(problem)
+
+
+def _render(exc: RenderError) -> Response:
+    return problem_response(Problem(500, "render_failed", "Không tạo được văn bản",
+                                    "Mẫu văn bản gặp lỗi khi kết xuất; lỗi đã được ghi lại."))
+
+
+def _unexpected(exc: Exception) -> Response:
+    if isinstance(exc, RecursionError):
+        return problem_response(http_problem(400, "Dữ liệu lồng nhau quá sâu."))
+    if is_storage_full(exc):
+        log.error("disk full: %s", type(exc).__name__)
+        return problem_response(disk_full_problem())
+    log.error("unhandled error", exc_info=exc)
+    return problem_response(http_problem(500))
+
+
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(Problem)
-    def _problem(exc: Problem) -> Response:
-        return problem_response(exc)
-
-    @app.errorhandler(CoreError)
-    def _core(exc: CoreError) -> Response:
-        return problem_response(as_problem(exc))
-
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException) -> Response:
-        status = exc.code or 500
-        detail = None
-        if isinstance(exc, RequestEntityTooLarge):
-            limit = app.config.get("MAX_CONTENT_LENGTH")
-            length = request.content_length
-            if limit is not None and length is not None and length <= limit:
-                # the body is within the limit: a form limit was hit, not the size limit
-                detail = (f"Biểu mẫu vượt giới hạn: tối đa {app.config.get('MAX_FORM_PARTS')} "
-                          f"phần, mỗi trường không phải tệp tối đa "
-                          f"{app.config.get('MAX_FORM_MEMORY_SIZE')} byte.")
-            else:
-                detail = f"Kích thước yêu cầu vượt giới hạn {limit} byte."
-        problem = http_problem(status, detail)
-        if status == 405 and getattr(exc, "valid_methods", None):
-            problem.headers["Allow"] = ", ".join(exc.valid_methods)
-            problem.detail = "Địa chỉ này chỉ nhận: " + ", ".join(exc.valid_methods) + "."
-        return problem_response(problem)
-
     from service.auth.guard import STORE_DOWN
 
+    app.register_error_handler(Problem, _problem)
+    app.register_error_handler(CoreError, _core)
+    app.register_error_handler(HTTPException, _http)
     for exc_class in STORE_DOWN:  # the database locked or unreachable outside the batch API
         app.register_error_handler(exc_class, _store_down)
-
-    @app.errorhandler(RenderError)
-    def _render(exc: RenderError) -> Response:
-        return problem_response(Problem(500, "render_failed", "Không tạo được văn bản",
-                                        "Mẫu văn bản gặp lỗi khi kết xuất; lỗi đã được ghi lại."))
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> Response:
-        if isinstance(exc, RecursionError):
-            return problem_response(http_problem(400, "Dữ liệu lồng nhau quá sâu."))
-        if is_storage_full(exc):
-            log.error("disk full: %s", type(exc).__name__)
-            return problem_response(disk_full_problem())
-        log.error("unhandled error", exc_info=exc)
-        return problem_response(http_problem(500))
+    app.register_error_handler(RenderError, _render)
+    app.register_error_handler(Exception, _unexpected)

@@ -6,6 +6,7 @@ forms from it: titles and descriptions come from each field's ``metadata``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from marshmallow import Schema, fields
@@ -13,36 +14,47 @@ from marshmallow import Schema, fields
 from schemas import base
 
 
-def _field(field: fields.Field, depth: int) -> dict[str, Any]:
+def _text(field: base.Text, depth: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "string",
+                           "minLength": field.min_length, "maxLength": field.max_length}
+    if field.pattern is not None:
+        out["pattern"] = field.pattern.pattern
+    if field.choices:
+        out["enum"] = list(field.choices)
+    if field.multiline:
+        out["x-multiline"] = True
+    return out
+
+
+def _nested(field: fields.Nested, depth: int) -> dict[str, Any]:
+    nested = field.nested() if callable(field.nested) and not isinstance(field.nested, type) \
+        else field.nested
+    schema_cls = nested if isinstance(nested, type) else type(nested)
+    return schema_to_jsonschema(schema_cls, depth + 1)
+
+
+def _list(field: fields.List, depth: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "array", "items": _field(field.inner, depth)}
+    if isinstance(field, base.List):
+        out["minItems"], out["maxItems"] = field.min_items, field.max_items
+    return out
+
+
+# The field classes this converter knows, most specific first.
+CONVERTERS: tuple[tuple[type, Callable[[Any, int], dict[str, Any]]], ...] = (
+    (base.Text, _text),
+    (base.StrictInt, lambda f, _: {"type": "integer", "minimum": f.minimum,
+                                   "maximum": f.maximum}),
+    (base.IsoDate, lambda f, _: {"type": "string", "format": "date"}),
+    (base.Flag, lambda f, _: {"type": "boolean"}),
+    (fields.Nested, _nested),
+    (fields.List, _list),
+)
+
+
+def _metadata(field: fields.Field, out: dict[str, Any]) -> None:
+    """Titles, descriptions and the rest of a field's ``metadata`` (as ``x-…``)."""
     meta = dict(field.metadata)
-    out: dict[str, Any] = {}
-    if isinstance(field, base.Text):
-        out["type"] = "string"
-        out["minLength"], out["maxLength"] = field.min_length, field.max_length
-        if field.pattern is not None:
-            out["pattern"] = field.pattern.pattern
-        if field.choices:
-            out["enum"] = list(field.choices)
-        if field.multiline:
-            out["x-multiline"] = True
-    elif isinstance(field, base.StrictInt):
-        out.update(type="integer", minimum=field.minimum, maximum=field.maximum)
-    elif isinstance(field, base.IsoDate):
-        out.update(type="string", format="date")
-    elif isinstance(field, base.Flag):
-        out["type"] = "boolean"
-    elif isinstance(field, fields.Nested):
-        nested = field.nested() if callable(field.nested) and not isinstance(field.nested, type) \
-            else field.nested
-        schema_cls = nested if isinstance(nested, type) else type(nested)
-        out.update(schema_to_jsonschema(schema_cls, depth + 1))
-    elif isinstance(field, fields.List):
-        out["type"] = "array"
-        out["items"] = _field(field.inner, depth)
-        if isinstance(field, base.List):
-            out["minItems"], out["maxItems"] = field.min_items, field.max_items
-    else:  # a field type this converter does not know: say so rather than guess
-        out["description"] = f"({type(field).__name__})"
     for key in ("title", "description"):
         if key in meta:
             out[key] = meta.pop(key)
@@ -50,6 +62,9 @@ def _field(field: fields.Field, depth: int) -> dict[str, Any]:
         out.setdefault("enum", meta.pop("enum"))
     for key, value in meta.items():
         out[f"x-{key}"] = value
+
+
+def _null_and_default(field: fields.Field, out: dict[str, Any]) -> None:
     if field.allow_none and "type" in out:
         out["type"] = [out["type"], "null"]
     default = field.load_default
@@ -57,6 +72,15 @@ def _field(field: fields.Field, depth: int) -> dict[str, Any]:
         out["default"] = default
     elif callable(default) and default is list:
         out["default"] = []
+
+
+def _field(field: fields.Field, depth: int) -> dict[str, Any]:
+    convert = next((c for cls, c in CONVERTERS if isinstance(field, cls)), None)
+    # a field type this converter does not know: say so rather than guess
+    out = {"description": f"({type(field).__name__})"} if convert is None \
+        else convert(field, depth)
+    _metadata(field, out)
+    _null_and_default(field, out)
     return out
 
 

@@ -351,6 +351,25 @@ def test_batches_are_in_the_openapi_document(jc):
     assert "multipart/form-data" in paths["/api/v1/batches"]["post"]["requestBody"]["content"]
 
 
+def test_the_openapi_document_describes_jobs_and_problems_from_their_schemas(jc):
+    """The job resource and the problem+json body are marshmallow schemas (components), not
+    hand-written dicts; the job the API answers has exactly the schema's fields."""
+    spec = jc.get("/api/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    get = spec["paths"]["/api/v1/batches/{job_id}"]["get"]["responses"]
+    assert get["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Job"}
+    assert get["404"]["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"}
+    assert {"code", "title", "detail", "errors"} <= set(schemas["Problem"]["properties"])
+    body = spec["paths"]["/api/v1/batches"]["post"]["requestBody"]["content"]
+    assert body["application/json"]["schema"] == {"$ref": "#/components/schemas/BatchJson"}
+    assert schemas["BatchUpload"]["properties"]["file"]["format"] == "binary"
+    from service.api.schemas import JobSchema
+
+    assert set(schemas["Job"]["properties"]) == set(JobSchema().fields)
+
+
 # ---------------------------------------------------------------------------- multipart
 
 

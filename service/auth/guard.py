@@ -101,20 +101,20 @@ def store_unavailable() -> Problem:
                    "thử lại sau ít giây.", headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
-def _guard():
-    if not current_app.config["AUTH_ENABLED"]:
-        g.principal = LOCAL
-        return None
+def _is_public(view) -> bool:
     endpoint = request.endpoint
-    view = current_app.view_functions.get(endpoint)
-    is_public = endpoint is None or endpoint in PUBLIC_ENDPOINTS or getattr(
-        view, PUBLIC_ATTR, False)
+    return endpoint is None or endpoint in PUBLIC_ENDPOINTS or getattr(view, PUBLIC_ATTR, False)
+
+
+def _who(is_public: bool) -> Principal | None:
+    """The principal the request's credentials name (None: no credentials, or a public view
+    while the store is down); a wrong key counts as a failure of this address."""
     if request.headers.get("Authorization") is not None:
         wait = ratelimit.failure_wait()  # this address has failed too often: not even checked
         if wait > 0:
             raise ratelimit.too_many_failures(wait)
     try:
-        principal = _identify()
+        return _identify()
     except Problem:  # a malformed, wrong or revoked key
         ratelimit.record_failure()
         raise
@@ -123,23 +123,38 @@ def _guard():
                                                type(exc).__name__)
         if not is_public:
             raise store_unavailable() from None
-        principal = None  # health checks and docs answer without knowing who asks
+        return None  # health checks and docs answer without knowing who asks
+
+
+def _anonymous():
+    """No principal on a view that needs one: a page goes to the sign-in page, anything
+    else is 401 (and counts as a failure of this address)."""
+    if _wants_page():
+        target = request.full_path if request.query_string else request.path
+        return redirect(f"/dang-nhap?next={quote(target, safe='/')}", code=303)
+    wait = ratelimit.failure_wait()
+    if wait > 0:
+        raise ratelimit.too_many_failures(wait)
+    ratelimit.record_failure()
+    raise _unauthorized("authentication_required",
+                        "Cần khóa API (Authorization: Bearer …) hoặc đăng nhập trên trang "
+                        "web để dùng chức năng này.")
+
+
+def _guard():
+    if not current_app.config["AUTH_ENABLED"]:
+        g.principal = LOCAL
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    is_public = _is_public(view)
+    principal = _who(is_public)
     g.principal = principal
     if principal is not None:
         g.client_id = principal.owner
     if is_public:
         return None  # unknown routes fall through to the usual 404/405
     if principal is None:
-        if _wants_page():
-            target = request.full_path if request.query_string else request.path
-            return redirect(f"/dang-nhap?next={quote(target, safe='/')}", code=303)
-        wait = ratelimit.failure_wait()
-        if wait > 0:
-            raise ratelimit.too_many_failures(wait)
-        ratelimit.record_failure()
-        raise _unauthorized("authentication_required",
-                            "Cần khóa API (Authorization: Bearer …) hoặc đăng nhập trên trang "
-                            "web để dùng chức năng này.")
+        return _anonymous()
     if getattr(view, ADMIN_ATTR, False) and not principal.is_admin:
         raise Problem(403, "forbidden", "Không có quyền",
                       "Chức năng này chỉ dành cho quản trị viên.")

@@ -39,10 +39,11 @@ def fail(problem: Problem | CoreError) -> None:
 
 def find_doc_type(type_id: str):
     from service import registry
+    from service.core_errors import UnknownDocumentType
 
-    doc_type = registry.get(type_id)
-    if doc_type is None:
+    try:
+        return registry.require(type_id)
+    except UnknownDocumentType:
         known = ", ".join(registry.document_types())
         raise click.BadParameter(f"không có loại văn bản “{type_id}” (có: {known})",
-                                 param_hint="TYPE")
-    return doc_type
+                                 param_hint="TYPE") from None

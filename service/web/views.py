@@ -4,7 +4,6 @@ and calls the JSON API for previews, downloads and batches."""
 
 from __future__ import annotations
 
-import io
 import logging
 
 from flask import (
@@ -15,15 +14,17 @@ from flask import (
     make_response,
     render_template,
     request,
-    send_file,
 )
 from werkzeug.exceptions import HTTPException, NotFound
 
 from service import registry
-from service.api import content_disposition, type_detail
-from service.errors import PROBLEM_MIMETYPE, Problem
+from service.api.common import send_attachment
+from service.api.documents import type_detail
+from service.bulk import Output
+from service.core_errors import CoreError, UnknownDocumentType
+from service.errors import PROBLEM_MIMETYPE, Problem, as_problem
 from service.http_errors import http_problem, problem_response
-from service.registry import DocumentType, safe_file_stem
+from service.registry import safe_file_stem
 from service.web.session import HEADER, csrf_token
 
 log = logging.getLogger(__name__)
@@ -37,11 +38,12 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'self' blob:; frame-src 'self' blob:; connect-src 'self' blob:; "
        "font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
 OUTPUT_LABELS = {
-    "pdf": "Một tệp PDF gộp tất cả văn bản (để in liền)",
-    "zip-pdf": "Tệp ZIP, mỗi văn bản một tệp PDF",
-    "zip-docx": "Tệp ZIP, mỗi văn bản một tệp Word (DOCX)",
+    Output.PDF: "Một tệp PDF gộp tất cả văn bản (để in liền)",
+    Output.ZIP_PDF: "Tệp ZIP, mỗi văn bản một tệp PDF",
+    Output.ZIP_DOCX: "Tệp ZIP, mỗi văn bản một tệp Word (DOCX)",
 }
-OUTPUT_FORMAT = {"pdf": "pdf", "zip-pdf": "pdf", "zip-docx": "docx"}
+# What a clerk reads when an address names a type the service does not have.
+UNKNOWN_TYPE = "Loại văn bản bạn tìm không có trong dịch vụ. Hãy chọn lại từ trang chủ."
 
 
 @bp.app_context_processor
@@ -55,14 +57,6 @@ def render_page(template: str, status: int = 200, **context) -> Response:
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _doc_type_or_404(type_id: str) -> DocumentType:
-    doc_type = registry.get(type_id)
-    if doc_type is None:
-        raise Problem(404, "unknown_document_type", "Không có loại văn bản này",
-                      "Loại văn bản bạn tìm không có trong dịch vụ. Hãy chọn lại từ trang chủ.")
-    return doc_type
 
 
 def batches_enabled() -> bool:
@@ -79,7 +73,7 @@ def home() -> Response:
 @bp.get("/van-ban/<type_id>")
 def document_form(type_id: str) -> Response:
     """One document type's form, preview and downloads."""
-    doc_type = _doc_type_or_404(type_id)
+    doc_type = registry.require(type_id)
     return render_page("web/document.html", doc_type=doc_type, detail=type_detail(doc_type),
                        batches=batches_enabled())
 
@@ -91,8 +85,8 @@ def batch() -> Response:
     wanted = request.args.get("loai", "")
     selected = next((t for t in types if t.id == wanted), None) or next(
         (t for t in types if t.batch is not None), types[0])
-    outputs = [{"id": key, "label": label, "format": OUTPUT_FORMAT[key]}
-               for key, label in OUTPUT_LABELS.items()]
+    outputs = [{"id": output.value, "label": label, "format": output.item_format.value}
+               for output, label in OUTPUT_LABELS.items()]
     # The selected type's detail rides with the page; another type's comes from the API
     # when the clerk picks it.
     return render_page("web/batch.html", types=types, selected=selected,
@@ -104,13 +98,9 @@ def batch_template(type_id: str) -> Response:
     """The blank XLSX list of a type: one column per field a row may fill."""
     from service import tabular
 
-    doc_type = _doc_type_or_404(type_id)
+    doc_type = registry.require(type_id)
     name = f"{safe_file_stem('Mẫu danh sách - ' + doc_type.title)}.xlsx"
-    response = send_file(io.BytesIO(tabular.xlsx_template(doc_type)), mimetype=XLSX_MIMETYPE,
-                         as_attachment=True, download_name=name)
-    response.headers["Content-Disposition"] = content_disposition(name)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return send_attachment(tabular.xlsx_template(doc_type), XLSX_MIMETYPE, name)
 
 
 # ---------------------------------------------------------------------------- errors
@@ -124,6 +114,14 @@ def error_page(status: int, title: str, detail: str) -> Response:
 @bp.errorhandler(Problem)
 def _problem(exc: Problem) -> Response:
     return error_page(exc.status, exc.title, exc.detail)
+
+
+@bp.errorhandler(CoreError)
+def _core(exc: CoreError) -> Response:
+    """The core's errors, as the API maps them, but told to a clerk."""
+    problem = as_problem(exc)
+    detail = UNKNOWN_TYPE if isinstance(exc, UnknownDocumentType) else problem.detail
+    return error_page(problem.status, problem.title, detail)
 
 
 @bp.errorhandler(HTTPException)

@@ -22,43 +22,14 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from marshmallow import ValidationError
 
 from service.core_errors import BatchTooLarge, FieldError, InvalidPayload, flatten_messages
-from service.registry import DocumentType, Format, safe_file_stem
+from service.kit.plugin import DocumentType, Format, Output, safe_file_stem, zip_info
 from service.rendering import load
-
-
-class Output(StrEnum):
-    """What a batch produces: one merged PDF, or a ZIP of one PDF or one DOCX per item."""
-
-    PDF = "pdf"
-    ZIP_PDF = "zip-pdf"
-    ZIP_DOCX = "zip-docx"
-
-    @property
-    def item_format(self) -> Format:
-        """The format each item is rendered in."""
-        return Format.DOCX if self is Output.ZIP_DOCX else Format.PDF
-
-    @property
-    def is_archive(self) -> bool:
-        return self is not Output.PDF
-
-    @property
-    def extension(self) -> str:
-        """Of the batch's result file."""
-        return "zip" if self.is_archive else "pdf"
-
-    @property
-    def mimetype(self) -> str:
-        """Of the batch's result file."""
-        return "application/zip" if self.is_archive else "application/pdf"
-
 
 OUTPUTS = tuple(o.value for o in Output)
 
@@ -219,14 +190,6 @@ def render_chunk(renderer, doc_type: DocumentType, items: Sequence[BatchItem],
             archive.writestr(zip_info(f"{it.name}.{fmt.value}"),
                              renderer.render(doc_type, it.data, fmt).content)
     return buffer.getvalue()
-
-
-def zip_info(name: str) -> zipfile.ZipInfo:
-    """A ZIP member: stored, a fixed date (the same items give the same bytes), UTF-8 name."""
-    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # deterministic bytes
-    info.compress_type = zipfile.ZIP_STORED
-    info.flag_bits |= 0x800  # UTF-8 names
-    return info
 
 
 def merge_pdfs(parts: Sequence[bytes | Path]) -> bytes:

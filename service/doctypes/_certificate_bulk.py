@@ -32,8 +32,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from service import pdf_merge
-from service.bulk import Output, zip_info
-from service.registry import Format
+from service.kit.plugin import Format, Output, zip_info
 
 _STATE: dict[int, _ChunkRenderer] = {}
 # Dropped before interpreter teardown, like the renderers (service.rendering): WeasyPrint's

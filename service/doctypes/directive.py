@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas.directive import DirectiveSchema
-from service.registry import DocumentType
+from service.kit.plugin import DocumentType
 from service.rendering import docx_parts as parts
 from service.rendering import layout
 from service.rendering.context import administrative_context, file_stem, paragraphs

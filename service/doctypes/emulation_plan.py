@@ -17,7 +17,7 @@ from docx.shared import Pt
 
 from schemas.emulation_plan import EmulationPlanSchema
 from service import vn
-from service.registry import DocumentType
+from service.kit.plugin import DocumentType
 from service.rendering import docx_parts as parts
 from service.rendering import layout
 from service.rendering.context import administrative_context, file_stem

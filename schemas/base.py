@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
@@ -39,13 +39,22 @@ COMMON_MESSAGES = {"required": REQUIRED, "null": NULL,
                    "validator_failed": Msg("invalid", "Giá trị không hợp lệ.")}
 
 
+# marshmallow's type of a field's default messages: declared per class, read per class
+Messages = dict[str, str | list[Any] | dict[Any, Any]]
+
+
+def error_messages(**own: str) -> Messages:
+    """A field class's default messages: the common ones with its own over them."""
+    return {**COMMON_MESSAGES, **own}
+
+
 class StrictSchema(Schema):
     """Unknown fields are errors; messages are Vietnamese with codes."""
 
     class Meta:
         unknown = RAISE
 
-    error_messages: ClassVar[dict[str, str]] = {"unknown": UNKNOWN, "type": TYPE_OBJECT}
+    error_messages = {"unknown": UNKNOWN, "type": TYPE_OBJECT}  # noqa: RUF012 (marshmallow's)
 
 
 def _check_length(value: str, min_length: int, max_length: int) -> None:
@@ -71,10 +80,8 @@ class Text(fields.Field):
     No word may mix scripts; ``name_field=True`` marks a name (person, agency, unit, place):
     Latin script only, and no start like a spreadsheet formula."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {
-        **COMMON_MESSAGES,
-        "invalid": Msg("invalid_type", "Giá trị phải là chuỗi văn bản."),
-    }
+    default_error_messages: Messages = error_messages(
+        invalid=Msg("invalid_type", "Giá trị phải là chuỗi văn bản."))
 
     def __init__(self, *, max_length: int = 500, min_length: int = 1, multiline: bool = False,
                  pattern: str | None = None, pattern_message: str | None = None,
@@ -128,10 +135,8 @@ class Abbreviation(Text):
 class StrictInt(fields.Field):
     """A JSON integer (not a float, string or boolean) within bounds."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {
-        **COMMON_MESSAGES,
-        "invalid": Msg("invalid_type", "Giá trị phải là số nguyên."),
-    }
+    default_error_messages: Messages = error_messages(
+        invalid=Msg("invalid_type", "Giá trị phải là số nguyên."))
 
     def __init__(self, *, minimum: int = 0, maximum: int = 10**15, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -152,12 +157,9 @@ class StrictInt(fields.Field):
 class IsoDate(fields.Field):
     """An ISO 8601 calendar date ``YYYY-MM-DD``; real dates only, years 1945-2100."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {
-        **COMMON_MESSAGES,
-        "invalid": Msg("invalid_date",
-                       "Ngày phải theo dạng ISO 8601 YYYY-MM-DD (ví dụ 2020-01-18)"
-                       " và là ngày có thật."),
-    }
+    default_error_messages: Messages = error_messages(invalid=Msg(
+        "invalid_date", "Ngày phải theo dạng ISO 8601 YYYY-MM-DD (ví dụ 2020-01-18) và là ngày "
+                        "có thật."))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
         if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -202,10 +204,8 @@ def date_order_error(later: dt.date, what_later: str, earlier: dt.date | int,
 class Flag(fields.Field):
     """A JSON boolean, nothing else."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {
-        **COMMON_MESSAGES,
-        "invalid": Msg("invalid_type", "Giá trị phải là true hoặc false."),
-    }
+    default_error_messages: Messages = error_messages(
+        invalid=Msg("invalid_type", "Giá trị phải là true hoặc false."))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
@@ -216,16 +216,14 @@ class Flag(fields.Field):
 class Nested(fields.Nested):
     """Nested object with Vietnamese messages."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {**COMMON_MESSAGES, "type": TYPE_OBJECT}
+    default_error_messages: Messages = error_messages(type=TYPE_OBJECT)
 
 
 class List(fields.List):
     """A JSON array with bounded length and Vietnamese messages."""
 
-    default_error_messages: ClassVar[dict[str, str]] = {
-        **COMMON_MESSAGES,
-        "invalid": Msg("invalid_type", "Giá trị phải là một mảng JSON."),
-    }
+    default_error_messages: Messages = error_messages(
+        invalid=Msg("invalid_type", "Giá trị phải là một mảng JSON."))
 
     def __init__(self, inner: Any, *, min_items: int = 0, max_items: int = 200,
                  **kwargs: Any) -> None:

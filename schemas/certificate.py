@@ -13,18 +13,19 @@ import base64
 import binascii
 import io
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 from marshmallow import ValidationError, fields, validates_schema
 
 from schemas.base import (
-    COMMON_MESSAGES,
     IsoDate,
+    Messages,
     Msg,
     Nested,
     StrictSchema,
     Text,
     date_order_error,
+    error_messages,
 )
 from schemas.common import BREAK_HINT, HeaderLines, SignerSchema
 from schemas.images import raster_complexity_error, svg_complexity_error, svg_draws
@@ -61,8 +62,8 @@ class Choice(Text):
 class Millimetres(fields.Field):
     """A JSON number of millimetres within bounds (a printer's calibration offset)."""
 
-    default_error_messages: ClassVar[dict[str, Any]] = {**COMMON_MESSAGES,
-                              "invalid": Msg("invalid_type", "Giá trị phải là một số (mm).")}
+    default_error_messages: Messages = error_messages(
+        invalid=Msg("invalid_type", "Giá trị phải là một số (mm)."))
 
     def __init__(self, *, limit: float = 30.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -85,10 +86,9 @@ class DataImage(fields.Field):
     """An uploaded emblem or logo as a ``data:`` URL (PNG, JPEG or SVG), size-capped and
     decoded to prove it is the image it claims to be. No paths, no http URLs."""
 
-    default_error_messages: ClassVar[dict[str, Any]] = {**COMMON_MESSAGES,
-                              "invalid": Msg("invalid_image",
+    default_error_messages: Messages = error_messages(invalid=Msg("invalid_image",
                                              "Ảnh phải là data URL base64 PNG, JPEG hoặc SVG "
-                                             "(data:image/png;base64,…).")}
+                                             "(data:image/png;base64,…)."))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):

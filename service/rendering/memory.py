@@ -22,21 +22,29 @@ import time
 
 _M_ARENA_MAX = -8
 _TRIM_INTERVAL_S = 2.0
-_state = {"libc": None, "loaded": False, "last": 0.0}
+
+
+class _State:
+    libc: ctypes.CDLL | None = None
+    loaded = False
+    last = 0.0
+
+
+_state = _State()
 _lock = threading.Lock()
 
 
-def _libc():
-    if not _state["loaded"]:
-        _state["loaded"] = True
+def _libc() -> ctypes.CDLL | None:
+    if not _state.loaded:
+        _state.loaded = True
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
             libc.malloc_trim  # noqa: B018  (glibc only)
             libc.mallopt  # noqa: B018
-            _state["libc"] = libc
+            _state.libc = libc
         except (OSError, AttributeError):
-            _state["libc"] = None
-    return _state["libc"]
+            _state.libc = None
+    return _state.libc
 
 
 def limit_arenas(arenas: int = 2) -> None:
@@ -51,7 +59,7 @@ def release(force: bool = False) -> None:
         return
     now = time.monotonic()
     with _lock:
-        if not force and now - _state["last"] < _TRIM_INTERVAL_S:
+        if not force and now - _state.last < _TRIM_INTERVAL_S:
             return
-        _state["last"] = now
+        _state.last = now
     libc.malloc_trim(0)

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from service.bulk import Output
 from service.config import ConfigError
 from service.db import database_url
 from service.errors import disk_full_problem, is_storage_full
@@ -125,7 +126,7 @@ class JobService:
             wait = RETRY_AFTER_DEFAULT_S
         return QueueFull(depth, size, limit, wait)
 
-    def submit(self, doc_type, output: str, items: Sequence, *, owner: str | None = None,
+    def submit(self, doc_type, output: Output | str, items: Sequence, *, owner: str | None = None,
                idempotency_key: str | None = None, fingerprint: str | None = None,
                start: bool = True, register: range | None = None) -> Submission:
         """Store validated items (:func:`service.bulk.prepare`'s output) as a queued job and
@@ -142,7 +143,7 @@ class JobService:
         self.files.check_space(len(items), int(self.settings["DISK_RESERVE_BYTES"]))
         try:
             self.files.write_inputs(job_id, items, spans)
-            job = self.store.create_job(job_id, document_type=doc_type.id, output=output,
+            job = self.store.create_job(job_id, document_type=doc_type.id, output=str(output),
                                         spans=spans, chunk_size=chunk_size, owner=owner,
                                         idempotency_key=idempotency_key,
                                         request_hash=fingerprint,

@@ -28,7 +28,7 @@ IDLE_STOP_WORKERS_S = 600.0
 
 
 @dataclass
-class _Slot:
+class Slot:
     index: int
     process: Any = None
     conn: Any = None
@@ -48,7 +48,7 @@ class _Slot:
 class WorkerPool:
     """The worker slots of a supervisor and what is done to them (embedded mode)."""
 
-    slots: list[_Slot]
+    slots: list[Slot]
     store: JobStore
     settings: Mapping[str, Any]
     draining: bool
@@ -75,7 +75,7 @@ class WorkerPool:
                     process.join(2)
             self._clear(slot)
 
-    def _spawn(self, slot: _Slot) -> None:
+    def _spawn(self, slot: Slot) -> None:
         import multiprocessing
 
         from service.jobs import worker
@@ -123,7 +123,7 @@ class WorkerPool:
             dispatched = True
         return dispatched
 
-    def _receive(self, slot: _Slot) -> bool:
+    def _receive(self, slot: Slot) -> bool:
         """Read and handle one message; False when there is none (the worker has gone)."""
         try:
             kind, job_id, number, detail = slot.conn.recv()
@@ -132,12 +132,12 @@ class WorkerPool:
         self._handle(slot, kind, job_id, number, detail)
         return True
 
-    def _receive_pending(self, slot: _Slot) -> None:
+    def _receive_pending(self, slot: Slot) -> None:
         """Handle every message a worker sent before it ended."""
         while slot.conn is not None and self._poll(slot) and self._receive(slot):
             pass
 
-    def _handle(self, slot: _Slot, kind: str, job_id, number, detail) -> None:
+    def _handle(self, slot: Slot, kind: str, job_id, number, detail) -> None:
         if kind == "ready":
             slot.ready, slot.idle_since = True, time.monotonic()
             return
@@ -152,7 +152,7 @@ class WorkerPool:
             log.warning("batch step error", extra={"job": job_id, "step": number,
                                                    "error": detail})
 
-    def _reap(self, slot: _Slot) -> None:
+    def _reap(self, slot: Slot) -> None:
         """The worker process ended: release its step, if any."""
         process = slot.process
         if process is None:
@@ -182,20 +182,20 @@ class WorkerPool:
         self._clear(slot)
 
     @staticmethod
-    def _poll(slot: _Slot) -> bool:
+    def _poll(slot: Slot) -> bool:
         try:
             return slot.conn.poll(0)
         except (OSError, EOFError, ValueError):
             return False
 
     @staticmethod
-    def _clear(slot: _Slot) -> None:
+    def _clear(slot: Slot) -> None:
         with contextlib.suppress(Exception):
             slot.conn.close()
         slot.process = slot.conn = slot.claimer = slot.step = None
         slot.ready = slot.timed_out = slot.exiting = False
 
-    def _hand_back(self, slot: _Slot) -> None:
+    def _hand_back(self, slot: Slot) -> None:
         """Stopping: end a worker still busy at the deadline and give its step back without
         using an attempt. Its output, if any, was going to a temporary file that dies with
         it (see :func:`service.bulk.write_atomic`)."""

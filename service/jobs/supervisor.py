@@ -28,17 +28,25 @@ import threading
 import time
 import weakref
 from multiprocessing.connection import wait as wait_any
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from service.jobs.pool import WorkerPool, _Slot
-
-if TYPE_CHECKING:
-    from service.jobs.job_service import JobService
+from service.jobs.files import JobFiles
+from service.jobs.pool import WorkerPool, Slot
+from service.jobs.store import JobStore
 
 log = logging.getLogger("service.jobs.runner")  # the name the log records always had
 
 MAINTENANCE_INTERVAL_S = 2.0
 CLEANUP_INTERVAL_S = 3600.0
+
+
+class JobHost(Protocol):
+    """What a supervisor needs of its :class:`~service.jobs.job_service.JobService`."""
+
+    settings: dict[str, Any]
+    store: JobStore
+    files: JobFiles
+    mode: str  # "embedded" or "celery"
 
 
 # Every supervisor of this process, for the server's signal handlers (service.server).
@@ -75,12 +83,12 @@ class Supervisor(WorkerPool):
     the moment it ended.
     """
 
-    def __init__(self, service: JobService) -> None:
+    def __init__(self, service: JobHost) -> None:
         self.service = service
         self.store = service.store
         self.settings = service.settings
         self.embedded = service.mode == "embedded"
-        self.slots = [_Slot(i) for i in range(int(self.settings["JOB_WORKERS"]))] \
+        self.slots = [Slot(i) for i in range(int(self.settings["JOB_WORKERS"]))] \
             if self.embedded else []
         self._thread: threading.Thread | None = None
         self._pid = 0

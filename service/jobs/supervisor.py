@@ -31,7 +31,7 @@ from multiprocessing.connection import wait as wait_any
 from typing import Any, Protocol
 
 from service.jobs.files import JobFiles
-from service.jobs.pool import WorkerPool, Slot
+from service.jobs.pool import Slot, WorkerPool
 from service.jobs.store import JobStore
 
 log = logging.getLogger("service.jobs.runner")  # the name the log records always had

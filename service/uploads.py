@@ -90,6 +90,27 @@ def check_ooxml(data: bytes, *, kind: str = "xlsx", limits: ZipLimits | None = N
     """
     limits = limits or ZipLimits()
     label = {"xlsx": "Excel (.xlsx)", "docx": "Word (.docx)"}.get(kind, kind)
+    _check_container(data, label)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise _refuse("zip_corrupt", f"Tệp {label} bị hỏng, không đọc được.") from None
+    with archive:
+        infos = archive.infolist()
+        _check_entries(archive, infos, len(data), label, limits)
+        total = 0
+        for info in infos:
+            if info.is_dir():
+                continue
+            try:
+                total = _scan_part(archive, info, total, limits)
+            except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError):
+                raise _refuse("zip_corrupt", f"Tệp {label} bị hỏng, không đọc được.") from None
+
+
+def _check_container(data: bytes, label: str) -> None:
+    """A ZIP at all: an old or password-protected Office file (OLE2) or anything else is
+    refused with its own message."""
     found = sniff(data)
     if found == "ole2":
         raise _refuse("legacy_or_encrypted_office",
@@ -98,47 +119,48 @@ def check_ooxml(data: bytes, *, kind: str = "xlsx", limits: ZipLimits | None = N
     if found != "zip":
         raise _refuse("not_ooxml", f"Tệp không phải {label}. Hãy lưu lại đúng định dạng {label}.",
                       415)
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise _refuse("zip_corrupt", f"Tệp {label} bị hỏng, không đọc được.") from None
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > limits.max_entries:
-            raise _refuse("zip_bomb", f"Tệp có quá nhiều thành phần ({len(infos)}).", 413)
-        _check_overlaps(archive, len(data))
-        names = {i.filename for i in infos}
-        if "[Content_Types].xml" not in names:
-            raise _refuse("not_ooxml", f"Tệp nén này không phải {label}.", 415)
-        if any(i.flag_bits & 0x1 for i in infos):
-            raise _refuse("legacy_or_encrypted_office", "Tệp đã được mã hóa; hãy bỏ mật khẩu.", 415)
-        total = 0
-        for info in infos:
-            if info.is_dir():
-                continue
-            read = 0
-            wide: bool | None = None
-            tail = b""
-            try:
-                with archive.open(info) as handle:
-                    while block := handle.read(64 * 1024):
-                        if wide is None:
-                            wide = block.startswith(_UTF16_START)
-                        text = block.replace(b"\x00", b"") if wide else block
-                        # anywhere in the part (a DOCTYPE may follow a long comment), and
-                        # across the boundary of two blocks
-                        if _DOCTYPE.search(text) or _DOCTYPE.search(tail + text[:16]):
-                            raise _refuse("xml_doctype", "Tệp chứa khai báo DOCTYPE/ENTITY "
-                                          "trong XML; không được chấp nhận.")
-                        tail = text[-16:]
-                        read += len(block)
-                        total += len(block)
-                        if read > limits.max_entry_bytes or total > limits.max_total_bytes:
-                            raise _refuse("zip_bomb", "Tệp giải nén quá lớn (nghi “zip bomb”).",
-                                          413)
-                        if read > 1024 * 1024 and read > limits.max_ratio * max(
-                                info.compress_size, 1):
-                            raise _refuse("zip_bomb", "Tỷ lệ nén bất thường (nghi “zip bomb”).",
-                                          413)
-            except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, ValueError):
-                raise _refuse("zip_corrupt", f"Tệp {label} bị hỏng, không đọc được.") from None
+
+
+def _check_entries(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], size: int,
+                   label: str, limits: ZipLimits) -> None:
+    """The archive's directory: entry count, overlaps, an Office content-types part, no
+    encrypted entry."""
+    if len(infos) > limits.max_entries:
+        raise _refuse("zip_bomb", f"Tệp có quá nhiều thành phần ({len(infos)}).", 413)
+    _check_overlaps(archive, size)
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" not in names:
+        raise _refuse("not_ooxml", f"Tệp nén này không phải {label}.", 415)
+    if any(i.flag_bits & 0x1 for i in infos):
+        raise _refuse("legacy_or_encrypted_office", "Tệp đã được mã hóa; hãy bỏ mật khẩu.", 415)
+
+
+def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, total: int,
+               limits: ZipLimits) -> int:
+    """Inflate one part, refusing a DOCTYPE/ENTITY anywhere in it and a size or ratio past
+    the limits; returns ``total`` plus the part's inflated size."""
+    read = 0
+    wide: bool | None = None
+    tail = b""
+    with archive.open(info) as handle:
+        while block := handle.read(64 * 1024):
+            if wide is None:
+                wide = block.startswith(_UTF16_START)
+            text = block.replace(b"\x00", b"") if wide else block
+            # anywhere in the part (a DOCTYPE may follow a long comment), and
+            # across the boundary of two blocks
+            if _DOCTYPE.search(text) or _DOCTYPE.search(tail + text[:16]):
+                raise _refuse("xml_doctype", "Tệp chứa khai báo DOCTYPE/ENTITY "
+                              "trong XML; không được chấp nhận.")
+            tail = text[-16:]
+            read += len(block)
+            total += len(block)
+            _check_inflated(read, total, info, limits)
+    return total
+
+
+def _check_inflated(read: int, total: int, info: zipfile.ZipInfo, limits: ZipLimits) -> None:
+    if read > limits.max_entry_bytes or total > limits.max_total_bytes:
+        raise _refuse("zip_bomb", "Tệp giải nén quá lớn (nghi “zip bomb”).", 413)
+    if read > 1024 * 1024 and read > limits.max_ratio * max(info.compress_size, 1):
+        raise _refuse("zip_bomb", "Tỷ lệ nén bất thường (nghi “zip bomb”).", 413)

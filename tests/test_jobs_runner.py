@@ -472,10 +472,12 @@ def test_an_idle_worker_is_stopped_only_once_it_is_up_and_idle_for_the_idle_time
         tmp_path, monkeypatch):
     """Workers still starting are never stopped for idleness; a ready one only after the idle
     time has passed since it became ready (or last finished a step), on a fake clock."""
-    from service.jobs import runner
+    from service.jobs import pool, runner
+    from service.jobs import supervisor as supervisor_loop
 
     clock = _FakeClock()
-    monkeypatch.setattr(runner, "time", clock)
+    for module in (pool, supervisor_loop):  # the modules the supervisor's code lives in
+        monkeypatch.setattr(module, "time", clock)
     service = runner.JobService(settings(tmp_path), start_supervisor=False)
     try:
         supervisor = service.supervisor

@@ -151,10 +151,11 @@ def run_step(ctx: JobContext, step: StepView) -> str:
 
 def _render(ctx: JobContext, step: StepView) -> str:
     from service import registry
-    from service.bulk import render_chunk, write_atomic
+    from service.bulk import Output, render_chunk, write_atomic
     from service.rendering import get_renderer
 
-    path = ctx.files.chunk_path(step.job_id, step.number, step.output)
+    output = Output(step.output)
+    path = ctx.files.chunk_path(step.job_id, step.number, output)
     if not path.exists():
         doc_type = registry.get(step.document_type)
         if doc_type is None:
@@ -167,7 +168,7 @@ def _render(ctx: JobContext, step: StepView) -> str:
                                               f"trên đĩa; hãy gửi lại lô.") from None
         try:
             content = render_chunk(get_renderer(ctx.settings["TEMPLATES_DIR"]), doc_type,
-                                   items, step.output)
+                                   items, output)
         except Exception as exc:
             interrupt = _interrupt_cause(exc)
             if interrupt is not None:  # the renderer wrapped it (RenderError from …)
@@ -214,13 +215,14 @@ def _record_failed_rows(ctx: JobContext, job_id: str) -> None:
 
 
 def _merge(ctx: JobContext, step: StepView) -> str:
-    from service.bulk import assemble
+    from service.bulk import Output, assemble
 
     _record_failed_rows(ctx, step.job_id)
-    paths = [ctx.files.chunk_path(step.job_id, n, step.output)
+    output = Output(step.output)
+    paths = [ctx.files.chunk_path(step.job_id, n, output)
              for n in ctx.store.delivered_steps(step.job_id)]
     missing = [p for p in paths if not p.exists()]
-    dest = ctx.files.result_path(step.job_id, step.output)
+    dest = ctx.files.result_path(step.job_id, output)
     if not dest.exists():
         if not paths:
             raise StepFailed("all_items_failed", "Không mục nào in được (mục nào cũng lỗi khi "
@@ -230,7 +232,7 @@ def _merge(ctx: JobContext, step: StepView) -> str:
                              f"Thiếu {len(missing)} phần đã tạo (tệp bị xóa khỏi đĩa); hãy "
                              f"gửi lại lô.")
         try:
-            assemble(paths, step.output, dest)
+            assemble(paths, output, dest)
         except OSError as exc:
             raise _write_error(exc, step) from None
         except Exception as exc:

@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from service.bulk import BatchItem, write_atomic
+from service.bulk import BatchItem, Output, write_atomic
 
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 TAG = "__t"
@@ -29,29 +29,38 @@ TAG = "__t"
 ESTIMATED_ITEM_BYTES = 64 * 1024
 
 
+# the scalar values stored as {TAG: tag, "v": text}, in the order they are tried (a
+# datetime is also a date)
+_TAGGED: tuple[tuple[type, str, Callable[[Any], str]], ...] = (
+    (float, "float", repr),
+    (Decimal, "decimal", str),
+    (datetime, "datetime", lambda v: v.isoformat()),
+    (date, "date", lambda v: v.isoformat()),
+    (time, "time", lambda v: v.isoformat()),
+)
+
+
 def encode(value: Any) -> Any:
     """A JSON-ready copy of a validated payload; :func:`decode` restores it exactly."""
     if value is None or isinstance(value, bool | int | str):
         return value
-    if isinstance(value, float):
-        return {TAG: "float", "v": repr(value)}
-    if isinstance(value, Decimal):
-        return {TAG: "decimal", "v": str(value)}
-    if isinstance(value, datetime):
-        return {TAG: "datetime", "v": value.isoformat()}
-    if isinstance(value, date):
-        return {TAG: "date", "v": value.isoformat()}
-    if isinstance(value, time):
-        return {TAG: "time", "v": value.isoformat()}
+    for kind, tag, text in _TAGGED:
+        if isinstance(value, kind):
+            return {TAG: tag, "v": text(value)}
     if isinstance(value, list):
         return [encode(v) for v in value]
     if isinstance(value, tuple):
         return {TAG: "tuple", "v": [encode(v) for v in value]}
     if isinstance(value, dict):
-        if all(isinstance(k, str) for k in value) and TAG not in value:
-            return {k: encode(v) for k, v in value.items()}
-        return {TAG: "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
+        return _encode_dict(value)
     raise TypeError(f"cannot store a {type(value).__name__} in a job input")
+
+
+def _encode_dict(value: dict) -> Any:
+    """A plain JSON object when every key is a string (and none is the tag), else tagged."""
+    if all(isinstance(k, str) for k in value) and TAG not in value:
+        return {k: encode(v) for k, v in value.items()}
+    return {TAG: "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
 
 
 _DECODERS = {
@@ -78,12 +87,14 @@ def decode(value: Any) -> Any:
     return value
 
 
-def extension(output: str) -> str:
-    return "pdf" if output == "pdf" else "zip"
+def extension(output: Output | str) -> str:
+    """The result file's extension (:attr:`service.bulk.Output.extension`)."""
+    return Output(output).extension
 
 
-def mimetype(output: str) -> str:
-    return "application/pdf" if output == "pdf" else "application/zip"
+def mimetype(output: Output | str) -> str:
+    """The result file's media type (:attr:`service.bulk.Output.mimetype`)."""
+    return Output(output).mimetype
 
 
 class JobFiles:
@@ -100,11 +111,11 @@ class JobFiles:
     def input_path(self, job_id: str, number: int) -> Path:
         return self.job_dir(job_id) / f"input-{number:06d}.json"
 
-    def chunk_path(self, job_id: str, number: int, output: str) -> Path:
-        return self.job_dir(job_id) / f"chunk-{number:06d}.{extension(output)}"
+    def chunk_path(self, job_id: str, number: int, output: Output | str) -> Path:
+        return self.job_dir(job_id) / f"chunk-{number:06d}.{Output(output).extension}"
 
-    def result_path(self, job_id: str, output: str) -> Path:
-        return self.job_dir(job_id) / f"result.{extension(output)}"
+    def result_path(self, job_id: str, output: Output | str) -> Path:
+        return self.job_dir(job_id) / f"result.{Output(output).extension}"
 
     def free_bytes(self) -> int:
         """Free space on the disk that holds (or will hold) the job files."""

@@ -78,28 +78,28 @@ def _triple(n: int, inner: bool, opts: WordsOptions) -> list[str]:
     out: list[str] = []
     if h or inner:
         out += [DIGITS[h], "trăm"]
+    return out + _tens_and_units(t, u, bool(h or inner), opts)
+
+
+def _tens_and_units(t: int, u: int, after_hundreds: bool, opts: WordsOptions) -> list[str]:
+    """The last two digits: ``lẻ``/``linh`` before a lone unit after the hundreds, ``mười``,
+    ``… mươi``, and the unit as it is read after them."""
     if t == 0:
-        if u:
-            if h or inner:
-                out.append(opts.zero_tens)
-            out.append(DIGITS[u])
-    elif t == 1:
-        out.append("mười")
-        if u == 5:
-            out.append(opts.five)
-        elif u:
-            out.append(DIGITS[u])
-    else:
-        out += [DIGITS[t], "mươi"]
-        if u == 1:
-            out.append("mốt")
-        elif u == 4:
-            out.append(opts.four)
-        elif u == 5:
-            out.append(opts.five)
-        elif u:
-            out.append(DIGITS[u])
-    return out
+        if not u:
+            return []
+        return [opts.zero_tens, DIGITS[u]] if after_hundreds else [DIGITS[u]]
+    tens = ["mười"] if t == 1 else [DIGITS[t], "mươi"]
+    return tens + _unit_after_tens(t, u, opts)
+
+
+def _unit_after_tens(t: int, u: int, opts: WordsOptions) -> list[str]:
+    if u == 5:
+        return [opts.five]
+    if t > 1 and u == 1:
+        return ["mốt"]
+    if t > 1 and u == 4:
+        return [opts.four]
+    return [DIGITS[u]] if u else []
 
 
 def _below_billion(n: int, leading: bool, opts: WordsOptions) -> list[str]:

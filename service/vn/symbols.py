@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NoReturn
 
 #: Decree 30, Phụ lục III, Mục I: every administrative document type and its abbreviation,
 #: spelled as in the appendix ("Giấy uỷ quyền", "Bản thỏa thuận"). Công văn has none.
@@ -130,6 +131,25 @@ def parse_symbol(symbol: str, *, typed: bool = True) -> Symbol:
     if not isinstance(symbol, str) or not symbol:
         raise SymbolError("Thiếu ký hiệu văn bản.", "symbol_empty")
     symbol = unicodedata.normalize("NFC", symbol)
+    _check_characters(symbol)
+    parts = symbol.split("-")
+    if typed:
+        head, parts = parts[0], parts[1:]
+        if head not in TYPE_ABBREVS:
+            _refuse_type(head, symbol)
+        if not parts:
+            raise SymbolError(f"Ký hiệu “{symbol}” thiếu chữ viết tắt tên cơ quan ban hành "
+                              "(ví dụ “QĐ-UBND”).", "symbol_empty_part")
+    else:
+        head = ""
+    _check_part(parts[0], "chữ viết tắt tên cơ quan ban hành", symbol)
+    for suffix in parts[1:]:
+        _check_part(suffix, "chữ viết tắt đơn vị", symbol)
+    return Symbol(head, parts[0], tuple(parts[1:]))
+
+
+def _check_characters(symbol: str) -> None:
+    """No space, no slash (the number), no dash but ``-``, no look-alike of Đ."""
     if any(ch.isspace() for ch in symbol):
         raise SymbolError(f"Ký hiệu văn bản không được có dấu cách: “{symbol.strip()}”.",
                           "symbol_whitespace")
@@ -144,31 +164,22 @@ def parse_symbol(symbol: str, *, typed: bool = True) -> Symbol:
     if eth:
         raise SymbolError(f"Ký hiệu “{symbol}” có chữ “{eth}” (U+{ord(eth):04X}) giống nhưng "
                           "không phải chữ Đ tiếng Việt (U+0110).", "symbol_bad_part")
-    parts = symbol.split("-")
-    if typed:
-        head, parts = parts[0], parts[1:]
-        if head not in TYPE_ABBREVS:
-            if not head:
-                raise SymbolError(f"Ký hiệu “{symbol}” thiếu chữ viết tắt tên loại văn bản.",
-                                  "symbol_empty_part")
-            hint = _BY_UPPER.get(head.upper())
-            if hint:
-                raise SymbolError(f"Tên loại văn bản viết tắt là “{hint}”, không phải "
-                                  f"“{head}”.", "symbol_lower_case" if head != head.upper()
-                                  else "symbol_unknown_type")
-            known = ", ".join(sorted(TYPE_ABBREVS))
-            raise SymbolError(f"“{head}” không phải chữ viết tắt tên loại văn bản theo Phụ lục "
-                              f"III Nghị định 30/2020/NĐ-CP (các chữ viết tắt: {known}).",
-                              "symbol_unknown_type")
-        if not parts:
-            raise SymbolError(f"Ký hiệu “{symbol}” thiếu chữ viết tắt tên cơ quan ban hành "
-                              "(ví dụ “QĐ-UBND”).", "symbol_empty_part")
-    else:
-        head = ""
-    _check_part(parts[0], "chữ viết tắt tên cơ quan ban hành", symbol)
-    for suffix in parts[1:]:
-        _check_part(suffix, "chữ viết tắt đơn vị", symbol)
-    return Symbol(head, parts[0], tuple(parts[1:]))
+
+
+def _refuse_type(head: str, symbol: str) -> NoReturn:
+    """The type part is not a Decree 30 abbreviation: say what it should be."""
+    if not head:
+        raise SymbolError(f"Ký hiệu “{symbol}” thiếu chữ viết tắt tên loại văn bản.",
+                          "symbol_empty_part")
+    hint = _BY_UPPER.get(head.upper())
+    if hint:
+        raise SymbolError(f"Tên loại văn bản viết tắt là “{hint}”, không phải "
+                          f"“{head}”.", "symbol_lower_case" if head != head.upper()
+                          else "symbol_unknown_type")
+    known = ", ".join(sorted(TYPE_ABBREVS))
+    raise SymbolError(f"“{head}” không phải chữ viết tắt tên loại văn bản theo Phụ lục "
+                      f"III Nghị định 30/2020/NĐ-CP (các chữ viết tắt: {known}).",
+                      "symbol_unknown_type")
 
 
 def build_symbol(type_abbrev: str, issuer: str, *suffixes: str) -> str:

@@ -786,7 +786,7 @@ def test_reading_stops_after_a_long_run_of_blank_rows(make_app):
 
 
 def test_too_many_cells_is_refused(make_app, monkeypatch):
-    from service import tabular
+    from service.tabular import xlsx_facts as tabular
 
     monkeypatch.setattr(tabular, "MAX_SHEET_CELLS", 40)
     client = client_as(make_app())

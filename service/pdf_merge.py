@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
@@ -125,17 +125,33 @@ class Copier:
 def _page_tree_numbers(reader: PdfReader) -> list[int]:
     """Object numbers of the page-tree nodes (not the pages) of a parsed PDF."""
     out = []
-    stack = [reader.trailer["/Root"].raw_get("/Pages")]
+    stack = [_dictionary(reader.trailer["/Root"], "/Root").raw_get("/Pages")]
     while stack:
         node = stack.pop()
         if not isinstance(node, IndirectObject):
             continue
         obj = node.get_object()
-        if obj.get("/Type") == "/Pages":
+        if isinstance(obj, DictionaryObject) and obj.get("/Type") == "/Pages":
             out.append(node.idnum)
-            stack.extend(obj.get("/Kids", ()) if isinstance(obj.get("/Kids"), ArrayObject)
-                         else obj["/Kids"].get_object())
+            kids = obj["/Kids"]  # resolved: the array, written inline or as its own object
+            if isinstance(kids, ArrayObject):
+                stack.extend(kids)
     return out
+
+
+def _dictionary(obj: PdfObject | None, what: str) -> DictionaryObject:
+    """``obj`` resolved, as the dictionary the PDF specification says it is."""
+    resolved = obj.get_object() if obj is not None else None
+    if not isinstance(resolved, DictionaryObject):
+        raise ValueError(f"malformed PDF: {what} is not a dictionary")
+    return resolved
+
+
+def _number(page: PageObject) -> int:
+    """The object number of a page of a parsed PDF (such a page always has one)."""
+    if page.indirect_reference is None:
+        raise ValueError("malformed PDF: a page that is not an indirect object")
+    return page.indirect_reference.idnum
 
 
 PageHook = Callable[[Copier, DictionaryObject], bytes]
@@ -149,9 +165,9 @@ def copy_pages(out: PdfOut, reader: PdfReader, pages_root: int, *,
     supply ``/Resources`` and ``/Contents`` itself.
     """
     premapped = dict.fromkeys(_page_tree_numbers(reader), pages_root)
-    refs = [page.indirect_reference for page in reader.pages]
+    refs = [_number(page) for page in reader.pages]
     numbers = [out.reserve() for _ in refs]
-    premapped.update({ref.idnum: n for ref, n in zip(refs, numbers, strict=True)})
+    premapped.update(dict(zip(refs, numbers, strict=True)))
     copier = Copier(out, premapped)
     for page, number in zip(reader.pages, numbers, strict=True):
         skip: tuple[str, ...] = ("/Parent",)
@@ -279,7 +295,7 @@ def split_pages(pdf: bytes, *, title: str = "") -> list[bytes]:
         pages_root = out.reserve()
         premapped = dict.fromkeys(_page_tree_numbers(reader), pages_root)
         number = out.reserve()
-        premapped[page.indirect_reference.idnum] = number
+        premapped[_number(page)] = number
         copier = Copier(out, premapped)
         out.write(number, copier.dump_dict(page, skip=("/Parent",),
                                            extra=b" /Parent %d 0 R" % pages_root))

@@ -185,7 +185,7 @@ def test_bundled_font_covers_every_character_printed():
 
     from fontTools.ttLib import TTFont
 
-    from service.rendering.layout import FONT_DIR, FONT_FILES
+    from service.kit.layout import FONT_DIR, FONT_FILES
 
     alphabet = ("aăâbcdđeêghiklmnoôơpqrstuưvxy" "AĂÂBCDĐEÊGHIKLMNOÔƠPQRSTUƯVXY"
                 "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"

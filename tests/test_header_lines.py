@@ -11,8 +11,9 @@ import subprocess
 import pytest
 
 from service import registry
+from service.kit import layout
 from service.registry import Format
-from service.rendering import get_renderer, layout, validate
+from service.rendering import get_renderer, validate
 from tests.conftest import ROOT, load_sample
 from tests.support.agencies import AGENCIES, plain, split_inside_a_word
 

@@ -1,4 +1,4 @@
-"""The rewards table (service/rewards.py + service/data/rewards.toml): amounts follow the
+"""The rewards table (service/rewards/ + service/data/rewards.toml): amounts follow the
 formula coefficient × base salary in force on the decision date, rounded as configured; the
 file is checked fully and re-read when it changes."""
 

@@ -162,7 +162,7 @@ class _DocxBody:
     def __init__(self, renderer, doc_type, first_data: Mapping[str, Any]) -> None:
         from docxtpl import DocxTemplate
 
-        from service.rendering.jinja_env import docx_environment
+        from service.kit.jinja_env import docx_environment
 
         template_bytes = renderer.docx.template_bytes(doc_type.docx_name)
         tpl = DocxTemplate(io.BytesIO(template_bytes))

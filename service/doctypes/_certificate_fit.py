@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from service import vn
-from service.rendering import layout as d30
+from service.kit import layout as d30
 
 PT_TO_MM = 25.4 / 72
 WIDTH_SAFETY = 0.97   # lines are filled to 97 % of a box: room for renderer differences

@@ -29,7 +29,7 @@ from service.doctypes._certificate_fit import (
 )
 from service.doctypes._certificate_frame import frame_drawing
 from service.doctypes._certificate_profiles import BOX_DEFAULTS, BOX_ORDER, ProfileError
-from service.rendering import layout as d30
+from service.kit import layout as d30
 
 __all__ = [
     "BALANCED_BOXES", "BOX_DEFAULTS", "BOX_FIELD", "BOX_ORDER", "MM_TO_TWIPS", "PROFILES_DIR",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from service.rendering import docx_parts as parts
+from service.kit import docx_parts as parts
 
 LIST_PT = 13  # the list's text size (pt)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from service import vn
 from service.doctypes._decision_rewards import RewardPlan
-from service.rendering import layout
+from service.kit import layout
 
 TYPE_ABBREV = "QĐ"
 KINDS = ("tap_the", "ca_nhan")

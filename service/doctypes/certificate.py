@@ -23,8 +23,8 @@ from schemas.base import Msg
 from schemas.certificate import CertificateSchema
 from service.core_errors import FieldError
 from service.doctypes import _certificate_layout as cert_layout
+from service.kit import docx_parts as parts
 from service.kit.plugin import BatchSupport, DocumentType
-from service.rendering import docx_parts as parts
 
 AWARD_LABELS = {"bang_khen": "Bằng khen", "giay_khen": "Giấy khen", "danh_hieu": "Chứng nhận"}
 

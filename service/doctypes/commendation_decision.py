@@ -29,9 +29,9 @@ from service.doctypes import _decision_rewards
 from service.doctypes._decision_docx import build_docx_template
 from service.doctypes._decision_list import TYPE_ABBREV, build_annex, count_text
 from service.doctypes._decision_list import subjects as subjects_of
+from service.kit import layout
+from service.kit.context import administrative_context, file_stem
 from service.kit.plugin import DocumentType
-from service.rendering import layout
-from service.rendering.context import administrative_context, file_stem
 
 TYPE_NAME = "QUYẾT ĐỊNH"
 DEFAULT_EXECUTORS = "Thủ trưởng các cơ quan, đơn vị có liên quan"

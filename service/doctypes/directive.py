@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from schemas.directive import DirectiveSchema
+from service.kit import docx_parts as parts
+from service.kit import layout
+from service.kit.context import administrative_context, file_stem, paragraphs
 from service.kit.plugin import DocumentType
-from service.rendering import docx_parts as parts
-from service.rendering import layout
-from service.rendering.context import administrative_context, file_stem, paragraphs
 
 TYPE_ABBREV = "CT"
 

@@ -17,10 +17,10 @@ from docx.shared import Pt
 
 from schemas.emulation_plan import EmulationPlanSchema
 from service import vn
+from service.kit import docx_parts as parts
+from service.kit import layout
+from service.kit.context import administrative_context, file_stem
 from service.kit.plugin import DocumentType
-from service.rendering import docx_parts as parts
-from service.rendering import layout
-from service.rendering.context import administrative_context, file_stem
 
 TYPE_ABBREV = "KH"
 TYPE_NAME = "KẾ HOẠCH"

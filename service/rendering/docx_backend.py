@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from service.rendering.jinja_env import docx_environment
+from service.kit.jinja_env import docx_environment
 
 
 class DocxBackend:

@@ -18,8 +18,8 @@ from typing import Any
 from jinja2 import FileSystemLoader
 
 from service.core_errors import RenderBusy
+from service.kit.jinja_env import html_environment
 from service.rendering.assets import AssetFetcher, AssetStore, asset_root
-from service.rendering.jinja_env import html_environment
 
 log = logging.getLogger(__name__)
 

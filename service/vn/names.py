@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -166,12 +166,16 @@ def person_sort_key(full_name: str) -> tuple:
     return (*(tuple(p[level] for p in parts) for level in range(4)), nfc(full_name))
 
 
-def sort_people(items: Iterable[T], key: Callable[[T], str] = lambda x: x) -> list[T]:
+def _itself(item: Any) -> str:
+    return item
+
+
+def sort_people(items: Iterable[T], key: Callable[[T], str] = _itself) -> list[T]:
     """Items sorted by the Vietnamese order of the person name ``key`` returns (stable)."""
     return sorted(items, key=lambda item: person_sort_key(key(item)))
 
 
-def sort_words(items: Iterable[T], key: Callable[[T], str] = lambda x: x) -> list[T]:
+def sort_words(items: Iterable[T], key: Callable[[T], str] = _itself) -> list[T]:
     """Items sorted by the Vietnamese order of the text ``key`` returns (stable)."""
     return sorted(items, key=lambda item: word_sort_key(key(item)))
 

@@ -143,7 +143,7 @@ def _integer(n: object, what: str) -> int:
     raise AmountError(f"{what} phải là số nguyên (nhận kiểu {type(n).__name__}).")
 
 
-def number_in_words(n: int, *, options: WordsOptions = DEFAULT) -> str:
+def number_in_words(n: int | Decimal, *, options: WordsOptions = DEFAULT) -> str:
     """``2023`` → ``hai nghìn không trăm hai mươi ba``; ``-55`` → ``âm năm mươi lăm``
     (lower case, no unit).
 

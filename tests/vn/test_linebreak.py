@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from service import vn
-from service.rendering import layout
+from service.kit import layout
 from tests.conftest import ROOT
 from tests.support.agencies import AGENCIES, plain, split_inside_a_word
 

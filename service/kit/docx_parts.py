@@ -4,31 +4,31 @@ Each document type's template builder (``service/doctypes/<id>.py``) composes th
 saves ``doc_templates/docx/<id>.docx``; ``python -m service build-templates`` regenerates all of
 them and a test checks the committed files are what the builders produce. The templates hold
 docxtpl tags (``{{ … }}``, ``{%p … %}``, ``{%tr … %}``) over the context from
-:mod:`service.rendering.layout`: the same context the HTML templates read.
+:mod:`service.kit.layout`: the same context the HTML templates read.
 
-The pieces, by what they build: :mod:`~service.rendering.docx_document` (the document, page
-numbers, appendix sections, saving), :mod:`~service.rendering.docx_paragraphs` (paragraphs,
-tags, rules), :mod:`~service.rendering.docx_tables` (layout and data tables) and
-:mod:`~service.rendering.docx_blocks` (the Decree 30 header, title, body and signature). The
+The pieces, by what they build: :mod:`~service.kit.docx_document` (the document, page
+numbers, appendix sections, saving), :mod:`~service.kit.docx_paragraphs` (paragraphs,
+tags, rules), :mod:`~service.kit.docx_tables` (layout and data tables) and
+:mod:`~service.kit.docx_blocks` (the Decree 30 header, title, body and signature). The
 builders import them all from here.
 """
 
 from __future__ import annotations
 
-from service.rendering.docx_blocks import (
+from service.kit.docx_blocks import (
     body_blocks,
     decree30_header,
     signature_block,
     title_block,
 )
-from service.rendering.docx_document import (
+from service.kit.docx_document import (
     FONT,
     annex_section,
     new_document,
     page_number_header,
     save,
 )
-from service.rendering.docx_paragraphs import (
+from service.kit.docx_paragraphs import (
     BODY_PT,
     CENTER,
     FIRST_LINE_INDENT,
@@ -45,7 +45,7 @@ from service.rendering.docx_paragraphs import (
     rule,
     tag,
 )
-from service.rendering.docx_tables import (
+from service.kit.docx_tables import (
     CELL_PAD_H_MM,
     CELL_PAD_V_PT,
     bordered_table,

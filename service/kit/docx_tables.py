@@ -13,8 +13,8 @@ from docx.shared import Mm
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
-from service.rendering.docx_paragraphs import LEFT, para
-from service.rendering.layout import MM_TO_TWIPS, TEXT_WIDTH_MM
+from service.kit.docx_paragraphs import LEFT, para
+from service.kit.layout import MM_TO_TWIPS, TEXT_WIDTH_MM
 
 # Padding of bordered table cells, as the stylesheet's ``padding: 1pt 1.9mm``.
 CELL_PAD_V_PT = 1

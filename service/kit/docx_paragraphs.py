@@ -90,7 +90,7 @@ def keep_with_next(p: Paragraph, expr: str | None = None) -> None:
     expression is true (``loop.last``: the body's last paragraph stays with the signature)."""
     p.paragraph_format.keep_with_next = True
     if expr is not None:
-        p._p.pPr.find(qn("w:keepNext")).set(
+        p._p.get_or_add_pPr().find(qn("w:keepNext")).set(
             qn("w:val"), "{{ 'true' if " + expr + " else 'false' }}")
 
 

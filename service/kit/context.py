@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from service import vn
-from service.rendering import layout
+from service.kit import layout
 
 
 def administrative_context(data: Mapping[str, Any], *, type_abbrev: str,

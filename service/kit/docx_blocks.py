@@ -3,9 +3,11 @@ body (ô 6) and the signature with Nơi nhận (ô 7, 9b)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from docx.document import Document as DocumentObject
 
-from service.rendering.docx_paragraphs import (
+from service.kit.docx_paragraphs import (
     CENTER,
     FIRST_LINE_INDENT,
     HEADING_KINDS,
@@ -15,8 +17,8 @@ from service.rendering.docx_paragraphs import (
     rule,
     tag,
 )
-from service.rendering.docx_tables import borderless_table, clear_cell, row_properties
-from service.rendering.layout import (
+from service.kit.docx_tables import borderless_table, clear_cell, row_properties
+from service.kit.layout import (
     HEADER_LEFT_MM,
     HEADER_PT,
     HEADER_RIGHT_MM,
@@ -63,7 +65,7 @@ def body_blocks(doc: DocumentObject, loop_var: str = "body") -> None:
     Headings keep with what follows; the last paragraph keeps with the signature, so the
     signature page always carries the end of the body (the stylesheet does the same)."""
     tag(doc, "{%p for b in " + loop_var + " %}")
-    kinds = (
+    kinds: tuple[tuple[str, dict[str, Any], str], ...] = (
         ("section", {"bold": True}, "{% if b.label %}{{ b.label }} {% endif %}{{ b.text }}"),
         ("heading", {"bold": True, "align": CENTER}, "{{ b.text }}"),
         ("article", {"bold": True}, "{{ b.label }} {{ b.text }}"),

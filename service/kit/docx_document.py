@@ -11,8 +11,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.text.paragraph import Paragraph
 
-from service.rendering.docx_paragraphs import BODY_PT, CENTER, LINE_HEIGHT, SECTION_BREAK_LINE_PT
-from service.rendering.layout import PAGE
+from service.kit.docx_paragraphs import BODY_PT, CENTER, LINE_HEIGHT, SECTION_BREAK_LINE_PT
+from service.kit.layout import PAGE
 
 FONT = "Times New Roman"
 
@@ -110,7 +110,8 @@ def annex_section(doc: DocumentObject):
     size = OxmlElement("w:sz")
     size.set(qn("w:val"), "2")
     mark.append(size)
-    breaker._p.pPr.insert(breaker._p.pPr.index(breaker._p.pPr.find(qn("w:sectPr"))), mark)
+    ppr = breaker._p.get_or_add_pPr()
+    ppr.insert(ppr.index(ppr.find(qn("w:sectPr"))), mark)
     page_number_header(doc, len(doc.sections) - 1)
     sect_pr = section._sectPr
     pg_num = OxmlElement("w:pgNumType")

@@ -175,15 +175,16 @@ def chunk_ranges(total: int, size: int) -> list[range]:
 
 
 def render_chunk(renderer, doc_type: DocumentType, items: Sequence[BatchItem],
-                 output: str) -> bytes:
+                 output: Output | str) -> bytes:
     """Render a slice of prepared items: a multi-page PDF, or a ZIP fragment of files."""
+    output = Output(output)
     fast = doc_type.batch.render_chunk if doc_type.batch is not None else None
     if fast is not None:
         return fast(renderer, doc_type, items, output)
-    if output == "pdf":
+    if not output.is_archive:
         return merge_pdfs([renderer.render(doc_type, it.data, Format.PDF).content
                            for it in items])
-    fmt = Format.PDF if output == "zip-pdf" else Format.DOCX
+    fmt = output.item_format
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for it in items:
@@ -217,14 +218,14 @@ def write_atomic(path: Path, content: bytes) -> None:
         raise
 
 
-def assemble(chunk_paths: Sequence[Path], output: str, dest: Path) -> None:
+def assemble(chunk_paths: Sequence[Path], output: Output | str, dest: Path) -> None:
     """Merge chunk files, in order, into ``dest`` (atomically). Streams: one chunk is in
     memory at a time, whatever the number of chunks."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        if output == "pdf":
+        if not Output(output).is_archive:
             from service.pdf_merge import concatenate
 
             with open(tmp, "wb") as handle:

@@ -231,6 +231,12 @@ class RegisterStore:
             rows = session.scalars(statement.limit(filters.limit).offset(filters.offset))
             return Page([issued_view(r) for r in rows], total, filters.limit, filters.offset)
 
+    def entries(self, filters: Filters) -> list[tuple[IssuedView, dict[str, Any]]]:
+        """Every match (no page) with its payload as issued: what the exports print."""
+        with Session(self.engine) as session:
+            rows = session.scalars(search_statement(filters))
+            return [(issued_view(row), json.loads(row.payload)) for row in rows]
+
     def orphans(self) -> list[str]:
         """Stored files whose issue never committed (garbage to remove)."""
         with Session(self.engine) as session:

@@ -34,13 +34,7 @@ from service.api.issued_schemas import (
     IssueRequestSchema,
     VoidRequestSchema,
 )
-from service.api.issued_support import (
-    FILTER_PARAMETERS,
-    as_register_problem,
-    download_name,
-    read_filters,
-    read_year,
-)
+from service.api.issued_support import FILTER_PARAMETERS, download_name, read_filters, read_year
 from service.auth.guard import admin_required, current_principal
 from service.auth.store import Principal
 from service.core_errors import CoreError, FieldError, UnknownDocumentType
@@ -48,6 +42,7 @@ from service.errors import Problem, validation_problem
 from service.http_errors import problem_response
 from service.register import Filters, IssuedView, RegisterError, RegisterStore
 from service.register.export import CSV_MIMETYPE, XLSX_MIMETYPE, to_csv, to_xlsx
+from service.register.problems import as_register_problem
 from service.registry import Format
 
 log = logging.getLogger(__name__)

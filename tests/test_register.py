@@ -1,0 +1,208 @@
+"""The register of issued documents on SQLite and on PostgreSQL: Decree 30 numbering, the
+stored files, idempotency, voiding, searching, and 20 issuers at once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+
+from service import registry
+from service.core_errors import InvalidPayload
+from service.register import (
+    AlreadyVoided,
+    Filters,
+    IdempotencyMismatch,
+    IssuedNotFound,
+    NotIssuable,
+    RegisterStore,
+)
+from tests.support.register import (
+    docx_text,
+    draft,
+    numbers_by_sequence,
+    pdf_text,
+    register_settings,
+    sha256,
+    stored_files_match,
+)
+
+pytest_plugins = ["tests.support.services"]
+
+DIRECTIVE = registry.require("directive")
+PLAN = registry.require("emulation_plan")
+TODAY = date(2026, 3, 2)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return ""  # the SQLite file under DATA_DIR
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def make_store(tmp_path, database_url):
+    def make(**settings) -> RegisterStore:
+        return RegisterStore(register_settings(tmp_path / "data", database_url, **settings),
+                             today=lambda: TODAY)
+
+    return make
+
+
+@pytest.fixture
+def store(make_store):
+    return make_store()
+
+
+def test_issuing_takes_01_and_stores_both_files_with_their_hashes(store):
+    doc = store.issue(DIRECTIVE, draft(), "key:a")
+    assert (doc.number, doc.number_text, doc.symbol, doc.year) == (1, "01", "CT-BKHCN", 2026)
+    assert doc.number_symbol == "01/CT-BKHCN"
+    assert doc.scope == "BKHCN"
+    assert doc.issued_by == "key:a"
+    assert doc.date == date(2026, 3, 2)
+    assert doc.summary == draft()["summary"]
+    assert doc.recipients == tuple(draft()["recipients"])
+    pdf, docx = store.file_bytes(doc.id, "pdf"), store.file_bytes(doc.id, "docx")
+    assert sha256(pdf) == doc.sha256["pdf"]
+    assert sha256(docx) == doc.sha256["docx"]
+    assert "Số: 01/CT-BKHCN" in pdf_text(pdf)
+    assert "Số: 01/CT-BKHCN" in docx_text(docx)
+    assert store.payload(doc.id)["number"] == 1
+    second = store.issue(DIRECTIVE, draft(), "key:a")
+    assert second.number_symbol == "02/CT-BKHCN"
+    assert "Số: 02/CT-BKHCN" in pdf_text(store.file_bytes(second.id, "pdf"))
+    assert store.orphans() == []
+
+
+def test_a_document_without_a_date_is_dated_today_in_viet_nam(store):
+    doc = store.issue(DIRECTIVE, draft(day=None), "key:a")
+    assert doc.date == TODAY
+    assert store.payload(doc.id)["date"] == TODAY.isoformat()
+
+
+def test_a_payload_that_carries_a_number_is_refused_and_takes_none(store):
+    with pytest.raises(InvalidPayload) as refused:
+        store.issue(DIRECTIVE, draft(number=7), "key:a")
+    assert [(e.pointer, e.code) for e in refused.value.errors] == [
+        ("/number", "number_assigned_on_issue")]
+    with pytest.raises(InvalidPayload):
+        store.issue(DIRECTIVE, draft(summary=""), "key:a")  # invalid: no number taken either
+    assert store.issue(DIRECTIVE, draft(), "key:a").number == 1
+
+
+def test_a_certificate_is_not_entered_in_the_register(store, sample):
+    with pytest.raises(NotIssuable):
+        store.issue(registry.require("certificate"), sample("certificate"), "key:a")
+
+
+def test_a_new_year_restarts_at_01(store):
+    numbers = [store.issue(DIRECTIVE, draft(day=day), "key:a").number_symbol
+               for day in ("2025-12-30", "2025-12-31", "2026-01-02", "2026-01-03")]
+    assert numbers == ["01/CT-BKHCN", "02/CT-BKHCN", "01/CT-BKHCN", "02/CT-BKHCN"]
+    late = store.issue(DIRECTIVE, draft(day="2025-12-31"), "key:a")
+    assert (late.year, late.number) == (2025, 3)
+
+
+def test_types_share_the_agency_sequence_unless_configured_per_type(make_store):
+    shared = make_store()
+    plan = draft("emulation_plan", issuer={"parent": None, "name": "Bộ Khoa học và Công nghệ",
+                                           "abbreviation": "BKHCN"})
+    assert shared.issue(DIRECTIVE, draft(), "key:a").number == 1
+    assert shared.issue(PLAN, plan, "key:a").number_symbol == "02/KH-BKHCN"
+    per_type = make_store(REGISTER_SEQUENCE="per_type")
+    assert per_type.issue(PLAN, plan, "key:a").number == 1
+    assert per_type.issue(DIRECTIVE, draft(), "key:a").number == 1
+    other = draft(issuer={"parent": None, "name": "Sở Nội vụ", "abbreviation": "SNV"})
+    assert shared.issue(DIRECTIVE, other, "key:a").number_symbol == "01/CT-SNV"
+
+
+def test_a_voided_number_is_never_given_again(store):
+    first = store.issue(DIRECTIVE, draft(), "key:a")
+    second = store.issue(DIRECTIVE, draft(), "key:a")
+    voided = store.void(second.id, "  Sai   trích yếu ", "user:1")
+    assert (voided.voided, voided.void_reason, voided.voided_by) == (True, "Sai trích yếu",
+                                                                      "user:1")
+    assert store.issue(DIRECTIVE, draft(), "key:a").number == 3
+    with pytest.raises(AlreadyVoided):
+        store.void(second.id, "lần nữa", "user:1")
+    with pytest.raises(InvalidPayload):
+        store.void(first.id, "   ", "user:1")
+    with pytest.raises(IssuedNotFound):
+        store.void("0" * 32, "không có", "user:1")
+    assert [d.number for d in store.search(Filters(voided=True)).items] == [2]
+    assert store.file_bytes(second.id, "pdf")  # a voided document keeps its files
+
+
+def test_an_idempotent_retry_returns_the_same_document(store):
+    doc = store.issue(DIRECTIVE, draft(), "key:a", idempotency_key="k-1")
+    again = store.issue(DIRECTIVE, draft(), "key:a", idempotency_key="k-1")
+    assert (again.id, again.number, again.replayed) == (doc.id, 1, True)
+    with pytest.raises(IdempotencyMismatch) as mismatch:
+        store.issue(DIRECTIVE, draft(summary="Về việc khác"), "key:a", idempotency_key="k-1")
+    assert mismatch.value.existing.id == doc.id
+    other_owner = store.issue(DIRECTIVE, draft(), "key:b", idempotency_key="k-1")
+    assert other_owner.number == 2
+    assert store.search().total == 2
+
+
+def test_a_failed_render_gives_its_number_back_and_leaves_no_file(store, monkeypatch):
+    from service import rendering
+
+    real = rendering.render
+
+    def fail_on_pdf(doc_type, payload, fmt, **kwargs):
+        if fmt.value == "pdf":
+            raise RuntimeError("renderer died")
+        return real(doc_type, payload, fmt, **kwargs)
+
+    monkeypatch.setattr(rendering, "render", fail_on_pdf)
+    with pytest.raises(RuntimeError):
+        store.issue(DIRECTIVE, draft(), "key:a")
+    monkeypatch.setattr(rendering, "render", real)
+    assert store.search().total == 0
+    assert store.files.stored() == []
+    assert store.issue(DIRECTIVE, draft(), "key:a").number == 1
+
+
+def test_search_by_number_year_type_and_summary_with_or_without_diacritics(store):
+    store.issue(DIRECTIVE, draft(day="2025-06-01"), "key:a")
+    store.issue(DIRECTIVE, draft(summary="Về tăng cường kỷ luật hành chính"), "key:a")
+    store.issue(DIRECTIVE, draft(), "key:a")
+    assert store.search().total == 3
+    assert [d.number for d in store.search(Filters(year=2026)).items] == [2, 1]  # newest first
+    assert store.search(Filters(number=1)).total == 2
+    assert store.search(Filters(text="ky luat hanh chinh")).total == 1
+    assert store.search(Filters(text="KỶ LUẬT")).total == 1
+    assert store.search(Filters(text="100%_")).total == 0
+    assert store.search(Filters(document_type="emulation_plan")).total == 0
+    page = store.search(Filters(limit=2, offset=2))
+    assert (page.total, len(page.items)) == (3, 1)
+    in_order = store.entries(Filters(oldest_first=True))
+    assert [(d.year, d.number) for d, _ in in_order] == [(2025, 1), (2026, 1), (2026, 2)]
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_issues_get_twenty_consecutive_numbers(store):
+    results: list = []
+    errors: list = []
+
+    def issue(n: int) -> None:
+        try:
+            results.append(store.issue(DIRECTIVE, draft(), f"key:{n}"))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=issue, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    assert errors == []
+    assert sorted(doc.number for doc in results) == list(range(1, 21))
+    assert numbers_by_sequence(store) == {("BKHCN", 2026): list(range(1, 21))}
+    stored_files_match(store)
+    for doc in results:
+        assert f"Số: {doc.number:02d}/CT-BKHCN" in pdf_text(store.file_bytes(doc.id, "pdf"))

@@ -206,3 +206,26 @@ def test_twenty_concurrent_issues_get_twenty_consecutive_numbers(store):
     stored_files_match(store)
     for doc in results:
         assert f"Số: {doc.number:02d}/CT-BKHCN" in pdf_text(store.file_bytes(doc.id, "pdf"))
+
+
+def test_the_cli_issues_and_prints_the_number_and_id(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    monkeypatch.setenv("THIDUA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("THIDUA_DATABASE_URL", raising=False)
+    payload = tmp_path / "chi-thi.json"
+    payload.write_text(json.dumps(draft(), ensure_ascii=False), encoding="utf-8")
+    result = CliRunner().invoke(main, ["issue", "directive", str(payload)])
+    assert result.exit_code == 0, result.output
+    number, day, issued_id = result.output.strip().split("\t")
+    assert (number, day) == ("01/CT-BKHCN", "2026-03-02")
+    store = RegisterStore(register_settings(tmp_path / "data"))
+    assert store.require(issued_id).number == 1
+    payload.write_text(json.dumps(draft(number=3)), encoding="utf-8")
+    refused = CliRunner().invoke(main, ["issue", "directive", str(payload)])
+    assert refused.exit_code == 1
+    assert "number_assigned_on_issue" in refused.output

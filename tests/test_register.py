@@ -229,3 +229,24 @@ def test_the_cli_issues_and_prints_the_number_and_id(tmp_path, monkeypatch):
     refused = CliRunner().invoke(main, ["issue", "directive", str(payload)])
     assert refused.exit_code == 1
     assert "number_assigned_on_issue" in refused.output
+
+
+def test_the_register_imports_no_flask_nor_any_adapter():
+    """service/register is a store and its exports: only service/api brings it to HTTP (the
+    fake project tree of test_architecture has no service/register, so the rule is here)."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("import json, sys, service.register, service.register.book, service.register.export,"
+            " service.register.problems; print(json.dumps(sorted(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout))
+    forbidden = ("flask", "werkzeug", "flask_smorest", "celery", "kombu", "service.api",
+                 "service.web", "service.cli", "service.app", "service.http_errors",
+                 "service.jobs", "service.auth")
+    assert not {m for m in loaded if m.split(".")[0] in forbidden or m.startswith(forbidden)}

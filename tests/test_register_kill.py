@@ -1,14 +1,18 @@
 """SIGKILL in the middle of issuing: processes issue documents in a loop and are killed at
 random moments, several times; afterwards the register holds exactly 01…N (no gap, no
 duplicate), every number a process reported is there, and every stored file matches its hash.
-Files of the killed, uncommitted issues have no row: they are the orphans, and only they."""
+Files of the killed, uncommitted issues have no row: they are the orphans, and only they.
+The same through the service: clerks issue over HTTP while the whole service is killed and
+restarted; their retried Idempotency-Keys get exactly one document each."""
 
 from __future__ import annotations
 
+import json
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -16,6 +20,7 @@ import pytest
 from service import registry
 from service.register import Filters, RegisterStore
 from tests.conftest import ROOT
+from tests.support.processes import ServiceProcess, http_json
 from tests.support.register import (
     draft,
     numbers_by_sequence,
@@ -94,3 +99,76 @@ def test_sigkill_while_issuing_leaves_no_gap_no_duplicate(tmp_path, database_url
     after = store.issue(registry.require("directive"), draft(), "key:after")
     assert after.number == len(numbers) + 1
 
+
+
+class Clerks:
+    """Threads that issue through the HTTP API in a loop, each request with its own
+    Idempotency-Key, retried with the same key until it is answered (as a client should
+    when the service died under it)."""
+
+    def __init__(self, count: int) -> None:
+        self.base = ""
+        self.stop = threading.Event()
+        self.numbers: dict[str, int] = {}
+        self.refused: list = []
+        self.threads = [threading.Thread(target=self._loop, args=(n,)) for n in range(count)]
+
+    def start(self, base: str) -> Clerks:
+        self.base = base
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def _answer(self, key: str) -> None:
+        body = json.dumps({"document_type": "directive", "payload": draft()}).encode()
+        while not self.stop.is_set():
+            try:
+                status, _headers, answer = http_json(
+                    "POST", f"{self.base}/api/v1/issued", body,
+                    {"Content-Type": "application/json", "Idempotency-Key": key}, timeout=60)
+            except OSError:  # the service is down: the same key again, later
+                time.sleep(0.2)
+                continue
+            if status == 201:
+                self.numbers[key] = answer["number"]
+                return
+            if status < 500:
+                self.refused.append((status, answer))
+                return
+            time.sleep(0.2)
+
+    def _loop(self, n: int) -> None:
+        attempt = 0
+        while not self.stop.is_set():
+            self._answer(f"clerk-{n}-{attempt}")
+            attempt += 1
+
+    def finish(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(120)
+
+
+def test_sigkill_of_the_service_while_clerks_issue(tmp_path, database_url):
+    data_dir = tmp_path / "data"
+    env = {"THIDUA_DATABASE_URL": database_url} if database_url else {}
+    service = ServiceProcess(data_dir, env).start()
+    clerks = Clerks(3).start(service.base)
+    rng = random.Random(30)
+    try:
+        for _ in range(3):
+            time.sleep(rng.uniform(2.0, 5.0))
+            service.kill()
+            service = ServiceProcess(data_dir, env, port=service.port).start()
+        time.sleep(3.0)
+    finally:
+        clerks.finish()
+        service.stop()
+    assert clerks.refused == []
+    store = RegisterStore(register_settings(data_dir, database_url))
+    numbers = numbers_by_sequence(store)[("BKHCN", 2026)]
+    assert len(numbers) >= 4  # documents were issued between the kills
+    assert numbers == list(range(1, len(numbers) + 1))
+    # every committed document was answered to exactly one key, retries included
+    assert sorted(clerks.numbers.values()) == numbers
+    stored_files_match(store)

@@ -148,23 +148,71 @@ def test_an_idempotent_retry_returns_the_same_document(store):
     assert store.search().total == 2
 
 
-def test_a_failed_render_gives_its_number_back_and_leaves_no_file(store, monkeypatch):
+def test_a_failure_inside_the_transaction_gives_its_number_back_and_its_files(store,
+                                                                              monkeypatch):
+    real = store.files.write
+
+    def fail_on_pdf(name, content):
+        if name.endswith(".pdf"):
+            raise OSError(28, "No space left on device")
+        return real(name, content)
+
+    monkeypatch.setattr(store.files, "write", fail_on_pdf)
+    with pytest.raises(OSError, match="No space"):
+        store.issue(DIRECTIVE, draft(), "key:a")
+    monkeypatch.setattr(store.files, "write", real)
+    assert store.search().total == 0
+    assert store.files.stored() == []  # the DOCX written before the failure is gone too
+    assert store.issue(DIRECTIVE, draft(), "key:a").number == 1
+
+
+def test_a_render_before_the_lock_that_guessed_wrong_is_done_again(store, monkeypatch):
     from service import rendering
 
     real = rendering.render
+    issued_meanwhile: list = []
 
-    def fail_on_pdf(doc_type, payload, fmt, **kwargs):
-        if fmt.value == "pdf":
-            raise RuntimeError("renderer died")
+    def render(doc_type, payload, fmt, **kwargs):
+        if not issued_meanwhile:  # another issuer takes 01 while this one renders
+            issued_meanwhile.append(None)
+            monkeypatch.setattr(rendering, "render", real)
+            issued_meanwhile[0] = store.issue(DIRECTIVE, draft(), "key:b")
+            monkeypatch.setattr(rendering, "render", render)
         return real(doc_type, payload, fmt, **kwargs)
 
-    monkeypatch.setattr(rendering, "render", fail_on_pdf)
-    with pytest.raises(RuntimeError):
-        store.issue(DIRECTIVE, draft(), "key:a")
-    monkeypatch.setattr(rendering, "render", real)
-    assert store.search().total == 0
-    assert store.files.stored() == []
-    assert store.issue(DIRECTIVE, draft(), "key:a").number == 1
+    monkeypatch.setattr(rendering, "render", render)
+    doc = store.issue(DIRECTIVE, draft(), "key:a")
+    assert (issued_meanwhile[0].number, doc.number) == (1, 2)
+    assert "Số: 02/CT-BKHCN" in pdf_text(store.file_bytes(doc.id, "pdf"))
+    assert "Số: 02/CT-BKHCN" in docx_text(store.file_bytes(doc.id, "docx"))
+    assert store.payload(doc.id)["number"] == 2
+
+
+def test_an_uncontended_issue_renders_outside_the_write_lock(tmp_path, monkeypatch):
+    """Other writers of the database (jobs, sign-ins) are not held up by a long render."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from service import db, rendering
+
+    store = RegisterStore(register_settings(tmp_path / "data"), today=lambda: TODAY)
+    other = db.writer(db.get_engine(store.url, 0.2))
+    real = rendering.render
+    could_write: list[bool] = []
+
+    def render(doc_type, payload, fmt, **kwargs):
+        try:
+            with other.begin() as conn:
+                conn.execute(text("SELECT 1"))
+            could_write.append(True)
+        except OperationalError:  # database is locked
+            could_write.append(False)
+        return real(doc_type, payload, fmt, **kwargs)
+
+    monkeypatch.setattr(rendering, "render", render)
+    store.issue(DIRECTIVE, draft(), "key:a")
+    store.issue(DIRECTIVE, draft(), "key:a")
+    assert could_write == [True] * 4
 
 
 def test_search_by_number_year_type_and_summary_with_or_without_diacritics(store):

@@ -9,6 +9,11 @@ transaction: SQLite's ``BEGIN IMMEDIATE`` write lock, PostgreSQL's row lock on t
 transaction that does not commit (an error, a SIGKILL) gives its number back: numbers are
 consecutive, never reused, never duplicated. Files written by a transaction that did not
 commit have no row: :meth:`RegisterStore.orphans` finds them.
+
+The documents are rendered before the transaction with the number the sequence will most
+likely give (its last committed number + 1), so the lock is held for writing two files and a
+row; when another issuer took that number meanwhile, the transaction renders again with the
+number it holds. Either way what is stored carries the number recorded.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from sqlalchemy.orm import Session
 from service import db, rendering
 from service.core_errors import FieldError, InvalidPayload
 from service.db.base import utcnow
-from service.db.register import IssuedDocument
+from service.db.register import IssuedDocument, RegisterSequence
 from service.register.errors import (
     AlreadyVoided,
     IdempotencyMismatch,
@@ -108,12 +113,22 @@ class RegisterStore:
             return replay
         draft = self._draft(doc_type, payload)
         prepared = rendering.validate(doc_type, draft)
+        scope = sequence_scope(self.sequence, doc_type.id, prepared)
+        guess = self._last_number(scope, prepared["date"].year) + 1
+        # Rendered before the lock with the number it will most likely take, so the lock is
+        # held for a file write and an insert, not for a render (other writers of the
+        # database wait meanwhile); another issuer in between means a render in the lock.
+        rendered = self._render(doc_type, draft, guess)
         issued_id = secrets.token_hex(16)
         written: list[str] = []
         try:
             with Session(self._writer) as session, session.begin():
-                row = self._numbered_row(session, doc_type, draft, prepared, issued_id)
-                self._render_files(doc_type, draft, row, written)
+                number = next_number(session.connection(), scope, prepared["date"].year)
+                if number != guess:
+                    rendered = self._render(doc_type, draft, number)
+                row = self._row(doc_type, prepared, dict(draft, number=number), issued_id,
+                                scope)
+                self._store_files(row, rendered, written)
                 row.issued_by, row.request_hash = principal_owner, fingerprint
                 row.idempotency_scope, row.idempotency_key = principal_owner, idempotency_key
                 session.add(row)
@@ -144,13 +159,24 @@ class RegisterStore:
             draft["date"] = self.today().isoformat()
         return draft
 
-    def _numbered_row(self, session: Session, doc_type: DocumentType, draft: dict[str, Any],
-                      prepared: Prepared, issued_id: str) -> IssuedDocument:
-        """Take the number (inside the caller's transaction) and fill the row's fields."""
+    def _last_number(self, scope: str, year: int) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.scalar(select(RegisterSequence.last_number).where(
+                RegisterSequence.scope == scope, RegisterSequence.year == year)) or 0)
+
+    def _render(self, doc_type: DocumentType, draft: Mapping[str, Any],
+                number: int) -> dict[Format, bytes]:
+        numbered = dict(draft, number=number)
+        return {fmt: rendering.render(doc_type, numbered, fmt,
+                                      templates_dir=self.templates_dir).content
+                for fmt in doc_type.formats}
+
+    @staticmethod
+    def _row(doc_type: DocumentType, prepared: Prepared, numbered: dict[str, Any],
+             issued_id: str, scope: str) -> IssuedDocument:
+        """The row of a numbered document (the files' names and hashes come next)."""
         day: date = prepared["date"]
-        scope = sequence_scope(self.sequence, doc_type.id, prepared)
-        number = next_number(session.connection(), scope, day.year)
-        draft["number"] = number
+        number = numbered["number"]
         signer = prepared["signer"]
         return IssuedDocument(
             id=issued_id, document_type=doc_type.id, scope=scope, year=day.year,
@@ -160,16 +186,15 @@ class RegisterStore:
             issuer_name=prepared["issuer"]["name"], signer_name=signer["name"],
             signer_position=signer["position"],
             recipients=json.dumps(list(prepared["recipients"]), ensure_ascii=False),
-            payload=json.dumps(_json_ready(draft), ensure_ascii=False),
+            payload=json.dumps(_json_ready(numbered), ensure_ascii=False),
             issued_at=utcnow())
 
-    def _render_files(self, doc_type: DocumentType, draft: Mapping[str, Any],
-                      row: IssuedDocument, written: list[str]) -> None:
-        for fmt in doc_type.formats:
-            document = rendering.render(doc_type, draft, fmt, templates_dir=self.templates_dir)
+    def _store_files(self, row: IssuedDocument, rendered: Mapping[Format, bytes],
+                     written: list[str]) -> None:
+        for fmt, content in rendered.items():
             name = IssuedFiles.name(row.year, row.id, fmt.value)
             written.append(name)
-            digest = self.files.write(name, document.content)
+            digest = self.files.write(name, content)
             if fmt is Format.PDF:
                 row.pdf_file, row.pdf_sha256 = name, digest
             else:

@@ -29,6 +29,8 @@ FILTER_PARAMETERS = [
      "description": "Chữ trong trích yếu (có hoặc không dấu)"},
     {"in": "query", "name": "voided", "required": False,
      "schema": {"type": "boolean"}, "description": "true: chỉ văn bản đã hủy; false: chưa hủy"},
+    {"in": "query", "name": "sequence", "required": False, "schema": {"type": "string"},
+     "description": "Dãy số (trường sequence của văn bản), ví dụ SGDĐT"},
     _int_param("limit", 1, MAX_LIMIT, "Số văn bản một trang (mặc định 20)"),
     _int_param("offset", 0, 10_000_000, "Bỏ qua bao nhiêu văn bản đầu"),
 ]

@@ -130,6 +130,10 @@ SETTINGS: tuple[Setting, ...] = (
             "believed (0: none; 1 behind one nginx).", lambda v: 0 <= v <= 5, "must be 0-5"),
     Setting("METRICS_PUBLIC", False, _bool,
             "Serve `/metrics` without authentication (otherwise an admin key or user)."),
+    Setting("REGISTER_SEQUENCE", "shared", str,
+            "Numbering of issued documents (sổ đăng ký văn bản đi): `shared`, one sequence per "
+            "agency and year across types (Decree 30), or `per_type`, one per document type.",
+            lambda v: v in {"shared", "per_type"}, "must be shared or per_type"),
     # Batch jobs (service/jobs): embedded by default, Celery on Redis when BROKER_URL is set.
     Setting("DATABASE_URL", "", str,
             "Job database as an SQLAlchemy URL (`postgresql://user:password@host/db`); empty: "

@@ -19,6 +19,7 @@ GROUPS = {
                             "db-revision"},
     "service.cli.accounts": {"keys", "users"},
     "service.cli.server": {"serve"},
+    "service.cli.register": {"issue"},
 }
 
 

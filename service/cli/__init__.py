@@ -14,20 +14,21 @@ cleanup          remove the files of finished batch jobs past THIDUA_RESULT_TTL_
 db-upgrade       bring the job database to the current schema
 keys             API keys: create NAME [--role], list, revoke ID
 users            web users: create, list, passwd, role, disable, enable, unlock
+issue TYPE F     issue a document: the register's next number, DOCX and PDF stored
 """
 
 from __future__ import annotations
 
 import click
 
-from service.cli import accounts, batches, documents, server
+from service.cli import accounts, batches, documents, register, server
 from service.cli.server import first_admin_notice
 
 __all__ = ["first_admin_notice", "main"]
 
 # one module per command group: documents (render, validate, types, schema, build-templates,
 # config), batches (batch, batch-template, worker, cleanup, db-upgrade, db-revision),
-# accounts (keys, users), server (serve); shared helpers in common.py
+# accounts (keys, users), server (serve), register (issue); shared helpers in common.py
 
 
 @click.group(help=__doc__)
@@ -35,6 +36,7 @@ def main() -> None:
     pass
 
 
-for _command in (*documents.COMMANDS, *batches.COMMANDS, *accounts.COMMANDS, *server.COMMANDS):
+for _command in (*documents.COMMANDS, *batches.COMMANDS, *accounts.COMMANDS, *server.COMMANDS,
+                 *register.COMMANDS):
     main.add_command(_command)
 del _command

@@ -6,7 +6,7 @@
 
 from alembic import context
 
-from service.db import auth, jobs  # noqa: F401  (every store registers its tables on Base)
+from service.db import auth, jobs, register  # noqa: F401  (every store registers its tables)
 from service.db.base import Base
 
 config = context.config

@@ -1,0 +1,299 @@
+"""The register of issued documents over HTTP (the store: :mod:`service.register`).
+
+| method and path                          | what it does                                      |
+| ---------------------------------------- | ------------------------------------------------- |
+| ``POST /api/v1/issued``                  | issue: the next number, files stored → 201        |
+| ``GET /api/v1/issued``                   | search (number, year, document_type, q, voided)   |
+| ``GET /api/v1/issued.xlsx`` / ``.csv``   | the same search, every match, as a table          |
+| ``GET /api/v1/issued/register.pdf``      | the printed Sổ đăng ký văn bản đi of a ``year``   |
+| ``GET /api/v1/issued/<id>``              | one issued document                               |
+| ``GET /api/v1/issued/<id>.pdf``/``.docx``| the stored bytes                                  |
+| ``POST /api/v1/issued/<id>/void``        | void it with a reason (admins only)               |
+
+The register is the office's: every signed-in user and every API key reads it and issues;
+only an admin voids. ``Idempotency-Key`` makes a retried issue return the document the first
+one issued (the same key with another body: 422); keys are per caller.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import wraps
+
+from flask import Flask, current_app, request, url_for
+from flask_smorest import Api, Blueprint
+from sqlalchemy.exc import OperationalError
+
+from service import registry
+from service.api.batches_input import idempotency_key
+from service.api.common import BINARY, problems, read_json, request_body, send_attachment
+from service.api.issued_schemas import (
+    IssuedPageSchema,
+    IssuedSchema,
+    IssueRequestSchema,
+    VoidRequestSchema,
+)
+from service.api.issued_support import FILTER_PARAMETERS, download_name, read_filters, read_year
+from service.auth.guard import admin_required, current_principal
+from service.auth.store import Principal
+from service.core_errors import CoreError, FieldError, UnknownDocumentType
+from service.errors import Problem, validation_problem
+from service.http_errors import problem_response
+from service.register import Filters, IssuedView, RegisterError, RegisterStore
+from service.register.export import CSV_MIMETYPE, XLSX_MIMETYPE, to_csv, to_xlsx
+from service.register.problems import as_register_problem
+from service.registry import Format
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "thidua_register"
+ISSUED = IssuedSchema()
+ENVELOPE = ("document_type", "payload")
+
+
+def init_app(app: Flask, smorest: Api) -> None:
+    """Open the register (migrating the database) and register its routes."""
+    app.extensions[EXTENSION] = RegisterStore(app.config)
+    smorest.register_blueprint(build_blueprint())
+
+
+def register() -> RegisterStore:
+    return current_app.extensions[EXTENSION]
+
+
+def _principal() -> Principal:
+    principal = current_principal()
+    if principal is None:  # the guard lets no anonymous request reach these views
+        raise Problem(401, "authentication_required", "Cần xác thực",
+                      "Cần khóa API hoặc đăng nhập để dùng chức năng này.")
+    return principal
+
+
+def _issued_response(doc: IssuedView, status: int = 200):
+    response = current_app.response_class(
+        json.dumps(ISSUED.dump(doc), ensure_ascii=False), status=status,
+        mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    if status == 201:
+        response.headers["Location"] = url_for("issued.get_issued", issued_id=doc.id)
+    if doc.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _envelope() -> tuple[registry.DocumentType, dict]:
+    limit = int(current_app.config["MAX_DOCUMENT_JSON_BYTES"])
+    body = read_json(limit, f"Văn bản ban hành tối đa {limit} byte.")
+    if not isinstance(body, dict):
+        raise validation_problem([FieldError("", "invalid_type",
+                                             "Nội dung phải là một đối tượng JSON.")])
+    errors = [FieldError(f"/{str(key)[:40]}", "unknown_field", "Trường không được hỗ trợ.")
+              for key in body if key not in ENVELOPE]
+    doc_type = None
+    try:
+        doc_type = registry.require(body.get("document_type"))  # type: ignore[arg-type]
+    except (UnknownDocumentType, TypeError):
+        known = ", ".join(registry.document_types())
+        errors.append(FieldError("/document_type", "unknown_document_type",
+                                 f"Không có loại văn bản này (có: {known})."))
+    if not isinstance(body.get("payload"), dict):
+        errors.append(FieldError("/payload", "invalid_type",
+                                 "payload phải là một đối tượng JSON (dữ liệu văn bản)."))
+    if errors:
+        raise validation_problem(errors)
+    return doc_type, body["payload"]  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------------- views
+
+
+def issue():
+    """Take the next number, store the DOCX and PDF, record the document: 201."""
+    key = idempotency_key()
+    doc_type, payload = _envelope()
+    try:
+        doc = register().issue(doc_type, payload, _principal().owner, idempotency_key=key)
+    except (RegisterError, CoreError) as exc:
+        raise as_register_problem(exc, payload_pointer="/payload") from None
+    return _issued_response(doc, 201)
+
+
+def search():
+    """The register, newest first, one page."""
+    page = register().search(read_filters(request.args, paged=True))
+    return {"items": page.items, "total": page.total, "limit": page.limit,
+            "offset": page.offset}  # dumped by IssuedPageSchema
+
+
+def _type_titles() -> dict[str, str]:
+    return {t.id: t.title for t in registry.document_types().values()}
+
+
+def _export(kind: str):
+    filters = read_filters(request.args, paged=False)
+    docs = [doc for doc, _ in register().entries(filters)]
+    name = f"Sổ đăng ký văn bản đi{f' {filters.year}' if filters.year else ''}.{kind}"
+    if kind == "csv":
+        return send_attachment(to_csv(docs, _type_titles()), CSV_MIMETYPE, name)
+    return send_attachment(to_xlsx(docs, _type_titles()), XLSX_MIMETYPE, name)
+
+
+def register_pdf():
+    """The printed Sổ đăng ký văn bản đi of one year (Decree 30, Phụ lục IV)."""
+    from service.register.book import register_pdf as print_register
+
+    year = read_year(request.args)
+    scope = request.args.get("sequence") or None
+    entries = register().entries(Filters(year=year, scope=scope, oldest_first=True))
+    pdf = print_register(entries, year, templates_dir=current_app.config["TEMPLATES_DIR"],
+                         wait_s=float(current_app.config["SINGLE_RENDER_TIMEOUT_S"]))
+    return send_attachment(pdf, Format.PDF.mimetype, f"Sổ đăng ký văn bản đi {year}.pdf")
+
+
+def _require(issued_id: str) -> IssuedView:
+    try:
+        return register().require(issued_id)
+    except RegisterError as exc:
+        raise as_register_problem(exc) from None
+
+
+def get_issued(issued_id: str):
+    """One issued document."""
+    return _issued_response(_require(issued_id))
+
+
+def download(issued_id: str, fmt: Format):
+    """The stored bytes, exactly as issued."""
+    doc = _require(issued_id)
+    try:
+        content = register().file_bytes(issued_id, fmt)
+    except RegisterError as exc:
+        raise as_register_problem(exc) from None
+    return send_attachment(content, fmt.mimetype, download_name(doc, fmt),
+                           cache_control="private, no-store")
+
+
+def void(issued_id: str):
+    """Void a document with a reason; its number stays taken (admins only)."""
+    principal = _principal()
+    if not principal.is_admin:
+        raise Problem(403, "forbidden", "Không có quyền",
+                      "Chỉ quản trị viên được hủy văn bản đã ban hành.")
+    body = read_json(64 * 1024, "Lý do hủy tối đa 64 KiB.")
+    if not isinstance(body, dict) or set(body) - {"reason"} or \
+            not isinstance(body.get("reason"), str):
+        raise validation_problem([FieldError("/reason", "required",
+                                             "Gửi {\"reason\": \"lý do hủy\"}.")])
+    try:
+        doc = register().void(issued_id, body["reason"], principal.owner)
+    except (RegisterError, CoreError) as exc:
+        raise as_register_problem(exc) from None
+    return _issued_response(doc)
+
+
+# ---------------------------------------------------------------------------- routes
+
+
+def _database_down(exc: OperationalError):
+    log.error("register database unavailable: %s",
+              type(exc.orig).__name__ if exc.orig else exc)
+    problem = Problem(503, "register_unavailable", "Sổ đăng ký tạm thời không sẵn sàng",
+                      "Không kết nối được cơ sở dữ liệu; vui lòng thử lại sau.")
+    problem.headers["Retry-After"] = "10"
+    return problem_response(problem)
+
+
+IDEMPOTENCY_HEADER = {"in": "header", "name": "Idempotency-Key", "schema": {"type": "string"},
+                      "required": False, "description": "Gửi lại cùng khóa và cùng nội dung: "
+                                                        "nhận lại đúng văn bản đã ban hành."}
+
+
+def _add_collection_routes(blp: Blueprint) -> None:
+    @blp.route("/issued", methods=["POST"], endpoint="issue")
+    @blp.doc(summary="Ban hành một văn bản: cấp số, lưu DOCX và PDF",
+             parameters=[IDEMPOTENCY_HEADER],
+             **request_body({"application/json": IssueRequestSchema}))
+    @blp.response(201, IssuedSchema, description="Văn bản đã ban hành (Location)")
+    @problems(blp, 413, 415, 422, 503)
+    @wraps(issue)
+    def _issue():
+        return issue()
+
+    @blp.route("/issued", methods=["GET"], endpoint="search")
+    @blp.doc(summary="Tra cứu sổ đăng ký văn bản đi", parameters=FILTER_PARAMETERS)
+    @blp.response(200, IssuedPageSchema, description="Một trang kết quả")
+    @problems(blp, 422)
+    @wraps(search)
+    def _search():
+        return search()
+
+    for kind, mimetype in (("xlsx", XLSX_MIMETYPE), ("csv", CSV_MIMETYPE)):
+        _add_export_route(blp, kind, mimetype)
+
+    @blp.route("/issued/register.pdf", methods=["GET"], endpoint="register_pdf")
+    @blp.doc(summary="In sổ đăng ký văn bản đi của một năm (PDF)", parameters=[
+        {"in": "query", "name": "year", "schema": {"type": "integer"}, "required": False},
+        {"in": "query", "name": "sequence", "schema": {"type": "string"}, "required": False}])
+    @blp.response(200, BINARY, content_type="application/pdf", description="PDF")
+    @problems(blp, 422)
+    @wraps(register_pdf)
+    def _book():
+        return register_pdf()
+
+
+def _add_export_route(blp: Blueprint, kind: str, mimetype: str) -> None:
+    def view():
+        return _export(kind)
+
+    view.__doc__ = f"The search's every match as {kind.upper()}."
+    view = problems(blp, 422)(view)
+    view = blp.response(200, BINARY, content_type=mimetype, description=kind.upper())(view)
+    view = blp.doc(summary=f"Xuất sổ đăng ký ({kind.upper()})",
+                   parameters=FILTER_PARAMETERS[:-2])(view)
+    blp.route(f"/issued.{kind}", methods=["GET"], endpoint=f"export_{kind}")(view)
+
+
+def _add_download_route(blp: Blueprint, fmt: Format) -> None:
+    def view(issued_id: str):
+        return download(issued_id, fmt)
+
+    view.__doc__ = f"The stored {fmt.value.upper()} of an issued document."
+    view = problems(blp, 404)(view)
+    view = blp.response(200, BINARY, content_type=fmt.mimetype,
+                        description=fmt.value.upper())(view)
+    view = blp.doc(summary=f"Tải {fmt.value.upper()} đã ban hành")(view)
+    blp.route(f"/issued/<issued_id>.{fmt.value}", methods=["GET"],
+              endpoint=f"download_{fmt.value}")(view)
+
+
+def _add_document_routes(blp: Blueprint) -> None:
+    @blp.route("/issued/<issued_id>", methods=["GET"], endpoint="get_issued")
+    @blp.doc(summary="Một văn bản đã ban hành")
+    @blp.response(200, IssuedSchema, description="Văn bản đã ban hành")
+    @problems(blp, 404)
+    @wraps(get_issued)
+    def _get(issued_id: str):
+        return get_issued(issued_id)
+
+    for fmt in (Format.PDF, Format.DOCX):
+        _add_download_route(blp, fmt)
+
+    @blp.route("/issued/<issued_id>/void", methods=["POST"], endpoint="void")
+    @blp.doc(summary="Hủy một văn bản đã ban hành (quản trị viên)",
+             **request_body({"application/json": VoidRequestSchema}))
+    @blp.response(200, IssuedSchema, description="Văn bản, đã hủy")
+    @problems(blp, 403, 404, 409, 422)
+    @wraps(void)
+    @admin_required
+    def _void(issued_id: str):
+        return void(issued_id)
+
+
+def build_blueprint() -> Blueprint:
+    blp = Blueprint("issued", __name__, url_prefix="/api/v1",
+                    description="Sổ đăng ký văn bản đi: ban hành, tra cứu, hủy")
+    blp.errorhandler(OperationalError)(_database_down)
+    _add_collection_routes(blp)
+    _add_document_routes(blp)
+    return blp

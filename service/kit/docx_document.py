@@ -3,6 +3,10 @@ sections, and saving without stray properties."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+from pathlib import Path
+
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
@@ -90,7 +94,23 @@ def save(doc: DocumentObject, path) -> None:
     for rel in list(package.rels.values()):
         if rel.reltype.endswith("/thumbnail"):
             package.rels.pop(rel.rId)
-    doc.save(path)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    target = Path(path)
+    if target.is_file() and _same_parts(target.read_bytes(), buffer.getvalue()):
+        return  # rebuilding an unchanged template leaves the committed file as it is
+    target.write_bytes(buffer.getvalue())
+
+
+def _same_parts(old: bytes, new: bytes) -> bool:
+    """Whether two packages hold the same parts with the same bytes (ZIP dates aside)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(old)) as a, zipfile.ZipFile(io.BytesIO(new)) as b:
+            names = [i.filename for i in a.infolist()]
+            return names == [i.filename for i in b.infolist()] and all(
+                a.read(n) == b.read(n) for n in names)
+    except zipfile.BadZipFile:
+        return False
 
 
 def annex_section(doc: DocumentObject):

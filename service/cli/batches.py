@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from service.bulk import Output
 from service.cli.common import fail, find_doc_type, load_config, read_payload
 from service.core_errors import CoreError
 from service.errors import Problem
@@ -264,6 +263,8 @@ def batch(type_id: str, source: str, common_path: str | None, output: str, zip_f
     suffix = Path(output).suffix.lower()
     if suffix not in (".pdf", ".zip"):
         raise click.BadParameter("đuôi tệp phải là .pdf hoặc .zip", param_hint="-o")
+    from service.bulk import Output
+
     kind = Output.PDF if suffix == ".pdf" else Output(f"zip-{zip_format}")
     if server:
         return _remote_batch(server, doc_type, source, common_path, output, kind, api_key)

@@ -6,7 +6,7 @@
 // typed whatever happens.
 
 import { h } from "./form.js";
-import { apiPost, apiRoot, csrfHeaders, networkProblem, notify, readProblem } from "./common.js";
+import { apiPost, apiRoot, csrfHeaders, hide, networkProblem, notify, readProblem } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 // The register's words for a payload's number are written for API clients; on the page the
@@ -87,6 +87,12 @@ export function setupIssue({ form, detail, showErrors, hideErrors, status, notic
       showResult(issued.doc, true);
       return;
     }
+    if (pending && pending.text === text && pending.unanswered) {
+      // The clerk confirmed this very draft and the answer was lost: ask again with the same
+      // key (the register answers with the document if the first request did issue it).
+      await issue();
+      return;
+    }
     status.textContent = "Đang kiểm tra dự thảo…";
     let response;
     try {
@@ -122,6 +128,7 @@ export function setupIssue({ form, detail, showErrors, hideErrors, status, notic
           Accept: "application/json, application/problem+json", "Idempotency-Key": draft.key },
         body: draft.text });
     } catch {
+      draft.unanswered = true;
       status.textContent = "";
       const problem = networkProblem();
       notify(notice, "error", problem.title,
@@ -132,15 +139,19 @@ export function setupIssue({ form, detail, showErrors, hideErrors, status, notic
       dialog.close();
     }
     if (!response.ok) {
+      draft.unanswered = false;
       await failed(response);
       return;
     }
+    hide(notice);
     const doc = await response.json();
+    // A retry after a lost answer: the register returns what the first request issued.
+    const replayed = response.headers.get("Idempotent-Replayed") === "true";
     issued = { text: draft.text, doc };
     pending = null;
     form.dirty = false;
     status.textContent = `Đã ban hành văn bản số ${doc.number_symbol}.`;
-    showResult(doc, false);
+    showResult(doc, replayed);
   }
 
   button.addEventListener("click", async () => {

@@ -9,6 +9,8 @@
 | ``GET /api/v1/issued/<id>``              | one issued document                               |
 | ``GET /api/v1/issued/<id>.pdf``/``.docx``| the stored bytes                                  |
 | ``POST /api/v1/issued/<id>/void``        | void it with a reason (admins only)               |
+| ``GET /api/v1/issued/next-number``       | the number the next issue would take (a preview)  |
+| ``POST /api/v1/issued/next-number``      | the same for a draft: validated, with its symbol  |
 
 The register is the office's: every signed-in user and every API key reads it and issues;
 only an admin voids. ``Idempotency-Key`` makes a retried issue return the document the first
@@ -32,9 +34,17 @@ from service.api.issued_schemas import (
     IssuedPageSchema,
     IssuedSchema,
     IssueRequestSchema,
+    NumberPreviewSchema,
     VoidRequestSchema,
 )
-from service.api.issued_support import FILTER_PARAMETERS, download_name, read_filters, read_year
+from service.api.issued_support import (
+    FILTER_PARAMETERS,
+    NEXT_NUMBER_PARAMETERS,
+    download_name,
+    read_filters,
+    read_sequence_query,
+    read_year,
+)
 from service.auth.guard import admin_required, current_principal
 from service.auth.store import Principal
 from service.core_errors import CoreError, FieldError, UnknownDocumentType
@@ -42,6 +52,7 @@ from service.errors import Problem, validation_problem
 from service.http_errors import problem_response
 from service.register import Filters, IssuedView, RegisterError, RegisterStore
 from service.register.export import CSV_MIMETYPE, XLSX_MIMETYPE, to_csv, to_xlsx
+from service.register.preview import preview_draft, preview_sequence
 from service.register.problems import as_register_problem
 from service.registry import Format
 
@@ -49,6 +60,7 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "thidua_register"
 ISSUED = IssuedSchema()
+PREVIEW = NumberPreviewSchema()
 ENVELOPE = ("document_type", "payload")
 
 
@@ -117,6 +129,34 @@ def issue():
     except (RegisterError, CoreError) as exc:
         raise as_register_problem(exc, payload_pointer="/payload") from None
     return _issued_response(doc, 201)
+
+
+def next_number():
+    """The number the next issue of a sequence would take: nothing is reserved."""
+    doc_type, agency, day = read_sequence_query(request.args)
+    try:
+        preview = preview_sequence(register(), doc_type, agency, day)
+    except RegisterError as exc:
+        raise as_register_problem(exc) from None
+    return _no_store(PREVIEW.dump(preview))
+
+
+def next_number_of_draft():
+    """The number, symbol and date a draft would be issued with now (validated as an issue
+    would be; nothing is reserved or stored)."""
+    doc_type, payload = _envelope()
+    try:
+        preview = preview_draft(register(), doc_type, payload)
+    except (RegisterError, CoreError) as exc:
+        raise as_register_problem(exc, payload_pointer="/payload") from None
+    return _no_store(PREVIEW.dump(preview))
+
+
+def _no_store(body: dict):
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False),
+                                          mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def search():
@@ -228,6 +268,7 @@ def _add_collection_routes(blp: Blueprint) -> None:
     def _search():
         return search()
 
+    _add_preview_routes(blp)
     for kind, mimetype in (("xlsx", XLSX_MIMETYPE), ("csv", CSV_MIMETYPE)):
         _add_export_route(blp, kind, mimetype)
 
@@ -240,6 +281,26 @@ def _add_collection_routes(blp: Blueprint) -> None:
     @wraps(register_pdf)
     def _book():
         return register_pdf()
+
+
+def _add_preview_routes(blp: Blueprint) -> None:
+    @blp.route("/issued/next-number", methods=["GET"], endpoint="next_number")
+    @blp.doc(summary="Số mà lần ban hành kế tiếp sẽ nhận (xem trước, không giữ số)",
+             parameters=NEXT_NUMBER_PARAMETERS)
+    @blp.response(200, NumberPreviewSchema, description="Số kế tiếp của dãy số")
+    @problems(blp, 422)
+    @wraps(next_number)
+    def _next():
+        return next_number()
+
+    @blp.route("/issued/next-number", methods=["POST"], endpoint="next_number_of_draft")
+    @blp.doc(summary="Số, ký hiệu và ngày một dự thảo sẽ nhận nếu ban hành bây giờ",
+             **request_body({"application/json": IssueRequestSchema}))
+    @blp.response(200, NumberPreviewSchema, description="Số kế tiếp, ký hiệu, ngày")
+    @problems(blp, 413, 415, 422)
+    @wraps(next_number_of_draft)
+    def _next_of_draft():
+        return next_number_of_draft()
 
 
 def _add_export_route(blp: Blueprint, kind: str, mimetype: str) -> None:

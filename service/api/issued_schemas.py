@@ -75,3 +75,18 @@ class IssueRequestSchema(Schema):
 
 class VoidRequestSchema(Schema):
     reason = fields.String(required=True, metadata={"description": "Lý do hủy (1-500 ký tự)"})
+
+
+class NumberPreviewSchema(Schema):
+    """The number the next issue would most likely take (nothing reserved)."""
+
+    number = fields.Integer(metadata={"description": "Số thứ tự trong năm"})
+    number_text = fields.String(metadata={"description": "07"})
+    symbol = fields.String(allow_none=True, metadata={
+        "description": "Ký hiệu (chỉ khi gửi cả dự thảo)"})
+    number_symbol = fields.String(allow_none=True, metadata={"description": "07/QĐ-UBND"})
+    date = fields.Date(allow_none=True)
+    year = fields.Integer()
+    sequence = fields.String(metadata={"description": "Dãy số: cơ quan (và loại văn bản)"})
+    reserved = fields.Constant(False, metadata={
+        "description": "Luôn false: số chưa được giữ; ai ban hành trước lấy số này"})

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from service import registry
 from service.core_errors import FieldError
@@ -95,3 +96,41 @@ def download_name(doc: IssuedView, fmt: Format) -> str:
     title = doc_type.title if doc_type else doc.document_type
     stem = f"{title} {doc.number_text}-{doc.symbol} {doc.date.isoformat()}"
     return f"{safe_file_stem(stem)}.{fmt.value}"
+
+
+NEXT_NUMBER_PARAMETERS = [
+    {"in": "query", "name": "document_type", "required": True, "schema": {"type": "string"}},
+    {"in": "query", "name": "agency", "required": True, "schema": {"type": "string"},
+     "description": "Chữ viết tắt của cơ quan ban hành (issuer.abbreviation), ví dụ UBND"},
+    {"in": "query", "name": "date", "required": False,
+     "schema": {"type": "string", "format": "date"},
+     "description": "Ngày của văn bản (mặc định hôm nay)"},
+]
+
+
+def _date_param(raw: str | None, errors: list[FieldError]) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(FieldError("/date", "invalid_date", "date phải có dạng YYYY-MM-DD."))
+        return None
+
+
+def read_sequence_query(args: Mapping[str, str]) -> tuple[registry.DocumentType, str,
+                                                           date | None]:
+    """The next-number preview's query: a type, an agency, a date; 422 naming every bad one."""
+    errors: list[FieldError] = []
+    doc_type = registry.get(args.get("document_type") or "")
+    if doc_type is None:
+        errors.append(FieldError("/document_type", "unknown_document_type",
+                                 "Không có loại văn bản này."))
+    agency = (args.get("agency") or "").strip()
+    if not agency or len(agency) > 40:
+        errors.append(FieldError("/agency", "required",
+                                 "Ghi chữ viết tắt của cơ quan ban hành (tối đa 40 ký tự)."))
+    day = _date_param(args.get("date"), errors)
+    if errors:
+        raise validation_problem(errors)
+    return doc_type, agency, day  # type: ignore[return-value]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from service.web import account, session  # noqa: F401  (account: sign-in and admin routes)
+from service.web import account, register_page, session  # noqa: F401  (routes)
 from service.web.views import bp, register_not_found
 
 __all__ = ["bp", "init_app"]

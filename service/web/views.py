@@ -73,9 +73,11 @@ def home() -> Response:
 @bp.get("/van-ban/<type_id>")
 def document_form(type_id: str) -> Response:
     """One document type's form, preview and downloads."""
+    from service.register import is_issuable
+
     doc_type = registry.require(type_id)
     return render_page("web/document.html", doc_type=doc_type, detail=type_detail(doc_type),
-                       batches=batches_enabled())
+                       batches=batches_enabled(), issuable=is_issuable(doc_type))
 
 
 @bp.get("/hang-loat")

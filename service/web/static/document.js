@@ -2,6 +2,7 @@
 // and downloads through the JSON API (the same validation and rendering as every client).
 
 import { buildForm, h } from "./form.js";
+import { setupIssue } from "./issue.js";
 import { apiPost, apiRoot, busy, filenameOf, hide, networkProblem, notify, readProblem, saveBlob,
   todayIso } from "./common.js";
 
@@ -166,3 +167,5 @@ importInput.addEventListener("change", async () => {
   }
   notify(notice, lines.length ? "warn" : "success", `Đã mở tệp “${file.name}”.`, lines);
 });
+
+if ($("btn-issue")) setupIssue({ form, detail, showErrors, hideErrors, status, notice });

@@ -1,0 +1,138 @@
+"""Where the agency's (or a person's) key lives: a PKCS#12 file, a PKCS#11 token or HSM, a
+remote service speaking the Cloud Signature Consortium API.
+
+:func:`open_signer` is an async context manager yielding a pyHanko ``Signer``: the token's
+session or the HTTP session of the remote service is open while it signs and closed after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from pyhanko.sign import signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers import csc_signer
+
+
+class KeySourceError(SigningError):
+    """A key source is misconfigured or unreachable (message in Vietnamese)."""
+
+
+@dataclass(frozen=True)
+class Pkcs12Key:
+    path: str
+    password: str = ""
+
+
+@dataclass(frozen=True)
+class Pkcs11Key:
+    module: str
+    token: str
+    key: str = ""
+    pin: str = ""
+
+
+@dataclass(frozen=True)
+class CscKey:
+    url: str
+    credential: str
+    token: str = ""
+    timeout_s: int = 60
+
+
+KeySource = Pkcs12Key | Pkcs11Key | CscKey
+
+
+def key_source(settings: Mapping[str, Any]) -> KeySource | None:
+    """The agency's key as the settings name it: PKCS#12, else PKCS#11, else CSC; None when
+    none is set (documents are then issued unsigned)."""
+    get = settings.get
+    if get("SIGNING_PKCS12"):
+        return Pkcs12Key(get("SIGNING_PKCS12"), get("SIGNING_PKCS12_PASSWORD") or "")
+    if get("SIGNING_PKCS11_MODULE") and get("SIGNING_PKCS11_TOKEN"):
+        return Pkcs11Key(get("SIGNING_PKCS11_MODULE"), get("SIGNING_PKCS11_TOKEN"),
+                         get("SIGNING_PKCS11_KEY") or "", get("SIGNING_PKCS11_PIN") or "")
+    if get("SIGNING_CSC_URL") and get("SIGNING_CSC_CREDENTIAL"):
+        return CscKey(get("SIGNING_CSC_URL").rstrip("/"), get("SIGNING_CSC_CREDENTIAL"),
+                      get("SIGNING_CSC_TOKEN") or "")
+    return None
+
+
+def load_pkcs12(source: Pkcs12Key) -> signers.SimpleSigner:
+    """The PKCS#12 file's key and certificates (read once; a SimpleSigner is reusable)."""
+    signer = signers.SimpleSigner.load_pkcs12(
+        source.path, passphrase=source.password.encode("utf-8") or None)
+    if signer is None:
+        raise KeySourceError(f"Không đọc được tệp khóa PKCS#12 {source.path} "
+                             "(sai mật khẩu hoặc tệp hỏng).")
+    return signer
+
+
+@contextlib.asynccontextmanager
+async def open_signer(source: KeySource) -> AsyncIterator[signers.Signer]:
+    """A signer for ``source``, open for the duration of the ``async with``."""
+    if isinstance(source, Pkcs12Key):
+        yield load_pkcs12(source)
+    elif isinstance(source, Pkcs11Key):
+        with _pkcs11(source) as signer:
+            yield signer
+    else:
+        async with _csc(source) as signer:
+            yield signer
+
+
+@contextlib.contextmanager
+def _pkcs11(source: Pkcs11Key):
+    from pyhanko.config.pkcs11 import PKCS11SignatureConfig, TokenCriteria
+    from pyhanko.sign.pkcs11 import PKCS11SigningContext
+
+    config = PKCS11SignatureConfig(
+        module_path=source.module, token_criteria=TokenCriteria(label=source.token),
+        key_label=source.key or None, cert_label=source.key or None,
+        user_pin=source.pin or None)
+    try:
+        with PKCS11SigningContext(config) as signer:
+            yield signer
+    except SigningError:
+        raise
+    except Exception as exc:  # python-pkcs11 raises its own hierarchy
+        raise KeySourceError(f"Không dùng được token PKCS#11 {source.token!r}: "
+                             f"{type(exc).__name__} {exc}") from exc
+
+
+@contextlib.asynccontextmanager
+async def _csc(source: CscKey) -> AsyncIterator[signers.Signer]:
+    info = csc_signer.CSCServiceSessionInfo(
+        service_url=source.url, credential_id=source.credential,
+        oauth_token=source.token or None)
+    async with aiohttp.ClientSession() as session:
+        try:
+            credential = await csc_signer.fetch_certs_in_csc_credential(session, info)
+        except (aiohttp.ClientError, SigningError) as exc:
+            raise KeySourceError(f"Không kết nối được dịch vụ ký số từ xa {source.url}: "
+                                 f"{exc}") from exc
+        auth = _ImplicitAuthorization(session, info, credential, source.timeout_s)
+        yield csc_signer.CSCSigner(session, auth_manager=auth, sign_timeout=source.timeout_s)
+
+
+class _ImplicitAuthorization(csc_signer.CSCAuthorizationManager):
+    """CSC ``credentials/authorize`` with the hashes to sign (implicit authorisation: the
+    bearer token stands for the agency; an OTP or a person's approval is not handled)."""
+
+    def __init__(self, session: aiohttp.ClientSession,
+                 info: csc_signer.CSCServiceSessionInfo,
+                 credential: csc_signer.CSCCredentialInfo, timeout_s: int) -> None:
+        super().__init__(csc_session_info=info, credential_info=credential)
+        self.session, self.timeout_s = session, timeout_s
+
+    async def authorize_signature(self, hash_b64s: list[str]) -> csc_signer.CSCAuthorizationInfo:
+        request = self.format_csc_auth_request(hash_b64s=hash_b64s)
+        url = self.csc_session_info.endpoint_url("credentials/authorize")
+        async with self.session.post(url, headers=self.auth_headers, json=request,
+                                     raise_for_status=True,
+                                     timeout=aiohttp.ClientTimeout(self.timeout_s)) as response:
+            return self.parse_csc_auth_response(await response.json())

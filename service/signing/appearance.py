@@ -98,10 +98,7 @@ def agency_box(gap: Gap, person: Box | None, seal_mm: float, lines: list[str],
     is none), vertically centred on the gap; the information under it."""
     seal = seal_mm * MM
     text_w, text_h = _info_size(lines, pt)
-    if person is not None:
-        seal_right = person[0] + (person[2] - person[0]) / 3
-    else:
-        seal_right = gap.center_x
+    seal_right = gap.center_x if person is None else person[0] + (person[2] - person[0]) / 3
     x0 = seal_right - seal
     top = gap.center_y + seal / 2
     return round(x0), round(top - seal - text_h), round(x0 + max(seal, text_w)), round(top)

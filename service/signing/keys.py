@@ -44,7 +44,14 @@ class CscKey:
     timeout_s: int = 60
 
 
-KeySource = Pkcs12Key | Pkcs11Key | CscKey
+@dataclass(frozen=True)
+class LoadedKey:
+    """A key already in memory (a PKCS#12 file read once, a test's key)."""
+
+    signer: signers.Signer
+
+
+KeySource = Pkcs12Key | Pkcs11Key | CscKey | LoadedKey
 
 
 def key_source(settings: Mapping[str, Any]) -> KeySource | None:
@@ -75,7 +82,9 @@ def load_pkcs12(source: Pkcs12Key) -> signers.SimpleSigner:
 @contextlib.asynccontextmanager
 async def open_signer(source: KeySource) -> AsyncIterator[signers.Signer]:
     """A signer for ``source``, open for the duration of the ``async with``."""
-    if isinstance(source, Pkcs12Key):
+    if isinstance(source, LoadedKey):
+        yield source.signer
+    elif isinstance(source, Pkcs12Key):
         yield load_pkcs12(source)
     elif isinstance(source, Pkcs11Key):
         with _pkcs11(source) as signer:

@@ -26,9 +26,9 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from pyhanko_certvalidator.errors import ValidationError as CertValidationError
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
 from service.signing import appearance, placement
 from service.signing.appearance import Look
@@ -92,7 +92,7 @@ def timestamper(options: Options,
     return timestamps.HTTPTimeStamper(options.tsa_url, timeout=TSA_TIMEOUT_S, session=http)
 
 
-def _field_name(pdf: bytes, base: str) -> str:
+def field_name(pdf: bytes, base: str) -> str:
     taken = {name for name, _, _ in fields.enumerate_sig_fields(
         PdfFileReader(io.BytesIO(pdf), strict=False), filled_status=None)}
     name, n = base, 1
@@ -104,7 +104,7 @@ def _field_name(pdf: bytes, base: str) -> str:
 
 async def _sign(pdf: bytes, signer: signers.Signer, stamp: Stamp, options: Options,
                 *, lt: bool) -> bytes:
-    name = _field_name(pdf, stamp.field)
+    name = field_name(pdf, stamp.field)
     async with aiohttp.ClientSession() as http:
         meta = signers.PdfSignatureMetadata(
             field_name=name, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,

@@ -21,6 +21,7 @@ ARCH = "thidua"
 PASSWORD = "mat-khau-thu"
 SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
 PIN = "1234"
+SIGNER = "Lê Thị Hồng Nhung"  # samples/commendation_decision.json's signer
 
 CONFIG = """
 external-url-prefix: "{url}"
@@ -229,3 +230,17 @@ def signature_png(path: Path) -> Path:
               fill=(0, 40, 200, 255), width=8)
     img.save(path)
     return path
+
+
+def options(pki, images, *, tsa: bool = False, lt: bool = False, **look):
+    from service.signing.appearance import Look
+    from service.signing.sign import Options
+
+    return Options(tsa_url=pki.tsa_url if tsa else "", trust_roots=str(pki.roots_pem),
+                   embed_validation=lt, look=Look(seal_image=images["seal"], **look))
+
+
+def pkcs12(pki, label: str = "agency"):
+    from service.signing.keys import Pkcs12Key
+
+    return Pkcs12Key(str(pki.pkcs12(label)), PASSWORD)

@@ -103,14 +103,16 @@ def _pkcs11(source: Pkcs11Key):
         module_path=source.module, token_criteria=TokenCriteria(label=source.token),
         key_label=source.key or None, cert_label=source.key or None,
         user_pin=source.pin or None)
+    context = PKCS11SigningContext(config)
     try:
-        with PKCS11SigningContext(config) as signer:
-            yield signer
-    except SigningError:
-        raise
-    except Exception as exc:  # python-pkcs11 raises its own hierarchy
-        raise KeySourceError(f"Không dùng được token PKCS#11 {source.token!r}: "
-                             f"{type(exc).__name__} {exc}") from exc
+        signer = context.__enter__()
+    except Exception as exc:  # pyHanko's SigningError or python-pkcs11's own hierarchy
+        raise KeySourceError(f"Không mở được token PKCS#11 {source.token!r} (sai mã PIN, "
+                             f"nhãn hoặc thư viện?): {exc}") from exc
+    try:
+        yield signer
+    finally:
+        context.__exit__(None, None, None)
 
 
 @contextlib.asynccontextmanager

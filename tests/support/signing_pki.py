@@ -158,11 +158,16 @@ class CscServer:
     """certomancer-csc-dummy on the test PKI, in a thread with its own event loop."""
 
     def __init__(self, pki: Pki) -> None:
+        import warnings
+
+        from aiohttp.web_exceptions import NotAppKeyWarning
         from csc_dummy.csc_dummy_server import CSCWithCertomancer
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.app = CSCWithCertomancer(pki.config)
+        with warnings.catch_warnings():  # the dummy keys its app with strings
+            warnings.simplefilter("ignore", NotAppKeyWarning)
+            self.app = CSCWithCertomancer(pki.config)
         self.app.register_routes()
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()

@@ -44,7 +44,7 @@ def test_key_source_from_the_settings(tmp_path):
 def test_a_wrong_pkcs12_password_says_so(pki, images, decision_pdf):
     from service.signing.keys import KeySourceError, Pkcs12Key
 
-    with pytest.raises((KeySourceError, ValueError)):
+    with pytest.raises(KeySourceError, match="PKCS#12"):
         sign_with(Pkcs12Key(str(pki.pkcs12("agency")), "sai"), pki, images, decision_pdf)
 
 

@@ -69,14 +69,55 @@ def key_source(settings: Mapping[str, Any]) -> KeySource | None:
     return None
 
 
+class MemorySigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner keeping its key loaded: the stock one parses (and checks) the
+    RSA key again for every signature and for the size estimate before it, two thirds of
+    the time of signing a certificate; RSA PKCS#1 v1.5 and ECDSA are signed here, any other
+    mechanism by pyHanko."""
+
+    _loaded: Any = None
+
+    def _key(self) -> Any:
+        if self._loaded is None:
+            from cryptography.hazmat.primitives import serialization
+
+            self._loaded = serialization.load_der_private_key(self.signing_key.dump(), None)
+        return self._loaded
+
+    async def async_sign_raw(self, data: bytes, digest_algorithm: str,
+                             dry_run: bool = False) -> bytes:
+        return self.sign_raw(data, digest_algorithm)
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
+        from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+        from pyhanko.sign.general import get_pyca_cryptography_hash
+
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        try:
+            name = mechanism.signature_algo
+        except ValueError:
+            name = mechanism["algorithm"].native
+        hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+        if name == "rsassa_pkcs1v15":
+            return self._key().sign(data, PKCS1v15(), hash_algo)
+        if name == "ecdsa":
+            return self._key().sign(data, ECDSA(hash_algo))
+        return super().sign_raw(data, digest_algorithm)
+
+
 def load_pkcs12(source: Pkcs12Key) -> signers.SimpleSigner:
-    """The PKCS#12 file's key and certificates (read once; a SimpleSigner is reusable)."""
-    signer = signers.SimpleSigner.load_pkcs12(
-        source.path, passphrase=source.password.encode("utf-8") or None)
+    """The PKCS#12 file's key and certificates (read once; the signer is reusable)."""
+    try:
+        signer = signers.SimpleSigner.load_pkcs12(
+            source.path, passphrase=source.password.encode("utf-8") or None)
+    except (OSError, ValueError):
+        signer = None
     if signer is None:
         raise KeySourceError(f"Không đọc được tệp khóa PKCS#12 {source.path} "
                              "(sai mật khẩu hoặc tệp hỏng).")
-    return signer
+    return MemorySigner(signing_key=signer.signing_key, signing_cert=signer.signing_cert,
+                        cert_registry=signer.cert_registry)
 
 
 @contextlib.asynccontextmanager

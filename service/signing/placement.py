@@ -53,46 +53,61 @@ def _name_words(words: list[dict], name: list[str]) -> list[dict] | None:
     return found
 
 
-def signature_gap(pdf: bytes, signer_name: str) -> Gap:
-    """The gap above the last occurrence of ``signer_name`` (the signature block).
+@dataclass(frozen=True)
+class Layout:
+    """Where the signatures go: the gap, and the attachment's first page if any."""
+
+    gap: Gap
+    attachment: int | None
+    attachment_size: tuple[float, float] | None
+
+
+def _gap_on(page, index: int, name: list[str]) -> Gap | None:  # type: ignore[no-untyped-def]
+    words = page.extract_words(keep_blank_chars=False, use_text_flow=True)
+    run = _name_words(words, name) if name else None
+    if run is None:
+        return None
+    x0, x1 = min(w["x0"] for w in run), max(w["x1"] for w in run)
+    name_top = min(w["top"] for w in run)
+    above = [w for w in words if w["bottom"] <= name_top
+             and w["x0"] >= x0 - COLUMN_SLACK and w["x1"] <= x1 + COLUMN_SLACK]
+    gap_top = max((w["bottom"] for w in above), default=name_top - 72)
+    column = [w for w in above if gap_top - w["bottom"] < 1] + run
+    x0 = min(x0, *(w["x0"] for w in column))
+    x1 = max(x1, *(w["x1"] for w in column))
+    height = float(page.height)
+    return Gap(index, x0, x1, height - name_top, height - gap_top, float(page.width), height)
+
+
+def _attachment(pages, after: int) -> int | None:  # type: ignore[no-untyped-def]
+    for index in range(after + 1, len(pages)):
+        lines = pages[index].extract_text_lines()
+        if lines and lines[0]["text"].strip().upper().startswith(ATTACHMENT_HEADS):
+            return index
+    return None
+
+
+def signature_layout(pdf: bytes, signer_name: str, *, attachment: bool = True) -> Layout:
+    """The gap above the last occurrence of ``signer_name`` (the signature block) and the
+    first page after it that starts an attachment (its first line a heading such as DANH
+    SÁCH or PHỤ LỤC), read in one pass over the PDF.
 
     :raises PlacementError: the name is not printed on any page.
     """
     name = signer_name.split()
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         for index in range(len(doc.pages) - 1, -1, -1):
-            page = doc.pages[index]
-            words = page.extract_words(keep_blank_chars=False, use_text_flow=True)
-            run = _name_words(words, name) if name else None
-            if run is None:
+            gap = _gap_on(doc.pages[index], index, name)
+            if gap is None:
                 continue
-            x0, x1 = min(w["x0"] for w in run), max(w["x1"] for w in run)
-            name_top = min(w["top"] for w in run)
-            above = [w for w in words if w["bottom"] <= name_top
-                     and w["x0"] >= x0 - COLUMN_SLACK and w["x1"] <= x1 + COLUMN_SLACK]
-            gap_top = max((w["bottom"] for w in above), default=name_top - 72)
-            column = [w for w in above if gap_top - w["bottom"] < 1] + run
-            x0 = min(x0, *(w["x0"] for w in column))
-            x1 = max(x1, *(w["x1"] for w in column))
-            height = float(page.height)
-            return Gap(index, x0, x1, height - name_top, height - gap_top,
-                       float(page.width), height)
+            page = _attachment(doc.pages, index) if attachment else None
+            size = None if page is None else (float(doc.pages[page].width),
+                                              float(doc.pages[page].height))
+            return Layout(gap, page, size)
     raise PlacementError(f"Không tìm thấy tên người ký “{signer_name}” trên văn bản để đặt "
                          "chữ ký số.")
 
 
-def attachment_page(pdf: bytes, after_page: int) -> int | None:
-    """The first page after ``after_page`` that starts an attachment (its first line is a
-    heading such as DANH SÁCH or PHỤ LỤC), or None."""
-    with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        for index in range(after_page + 1, len(doc.pages)):
-            lines = doc.pages[index].extract_text_lines()
-            if lines and lines[0]["text"].strip().upper().startswith(ATTACHMENT_HEADS):
-                return index
-    return None
-
-
-def page_size(pdf: bytes, index: int) -> tuple[float, float]:
-    with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        page = doc.pages[index]
-        return float(page.width), float(page.height)
+def signature_gap(pdf: bytes, signer_name: str) -> Gap:
+    """The gap between the signer's position and name (see :func:`signature_layout`)."""
+    return signature_layout(pdf, signer_name, attachment=False).gap

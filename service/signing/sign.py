@@ -145,18 +145,18 @@ def person_stamp(pdf: bytes, signer_name: str, image: str, look: Look) -> Stamp:
 def agency_stamps(pdf: bytes, signer_name: str, agency: str, reference: str, look: Look,
                   when: str) -> list[Stamp]:
     """The seal over the signer's image, and the attachment's information if any."""
-    gap = placement.signature_gap(pdf, signer_name)
+    layout = placement.signature_layout(pdf, signer_name, attachment=look.attachment_info)
+    gap = layout.gap
     person = _person_box(pdf)
     lines = [agency, when]
     stamps = [Stamp(AGENCY_FIELD, gap.page,
                     appearance.agency_box(gap, person, look.seal_mm, lines, look.info_pt),
                     appearance.agency_style(look), "\n".join(lines))]
-    page = placement.attachment_page(pdf, gap.page) if look.attachment_info else None
-    if page is not None:
+    if layout.attachment is not None and layout.attachment_size is not None:
         info = [reference, when]
-        width, height = placement.page_size(pdf, page)
-        stamps.append(Stamp(ATTACHMENT_FIELD, page,
-                            appearance.attachment_box(width, height, info, look.info_pt),
+        stamps.append(Stamp(ATTACHMENT_FIELD, layout.attachment,
+                            appearance.attachment_box(*layout.attachment_size, info,
+                                                      look.info_pt),
                             appearance.info_style(look), "\n".join(info)))
     return stamps
 

@@ -17,6 +17,7 @@ import io
 import json
 from dataclasses import dataclass
 
+import aiohttp
 from asn1crypto import cms, x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
@@ -76,7 +77,8 @@ async def prepare(pdf: bytes, certificate_der: bytes, stamp: Stamp,
     digest, _, output = await pdf_signer.async_digest_doc_for_signing(
         writer, bytes_reserved=RESERVED_BYTES, appearance_text_params={"info": stamp.info})
     attrs = await ext.signed_attrs(digest.document_digest, "sha256", use_pades=True)
-    return Pending(output.getvalue(), certificate_der, attrs.dump(), digest.document_digest,
+    output.seek(0)
+    return Pending(output.read(), certificate_der, attrs.dump(), digest.document_digest,
                    (digest.reserved_region_start, digest.reserved_region_end))
 
 
@@ -84,8 +86,6 @@ async def finish(pending: Pending, signature_value: bytes, options: Options) -> 
     """The signed PDF: ``signature_value`` (over ``pending.signed_attrs``) embedded."""
     cert = x509.Certificate.load(pending.certificate)
     attrs = cms.CMSAttributes.load(pending.signed_attrs)
-    import aiohttp
-
     async with aiohttp.ClientSession() as http:
         signed = await _external(cert, signature_value).async_sign_prescribed_attributes(
             "sha256", signed_attrs=attrs, timestamper=timestamper(options, http))

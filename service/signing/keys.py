@@ -57,15 +57,17 @@ KeySource = Pkcs12Key | Pkcs11Key | CscKey | LoadedKey
 def key_source(settings: Mapping[str, Any]) -> KeySource | None:
     """The agency's key as the settings name it: PKCS#12, else PKCS#11, else CSC; None when
     none is set (documents are then issued unsigned)."""
-    get = settings.get
+    def get(name: str) -> str:
+        return str(settings.get(name) or "")
+
     if get("SIGNING_PKCS12"):
-        return Pkcs12Key(get("SIGNING_PKCS12"), get("SIGNING_PKCS12_PASSWORD") or "")
+        return Pkcs12Key(get("SIGNING_PKCS12"), get("SIGNING_PKCS12_PASSWORD"))
     if get("SIGNING_PKCS11_MODULE") and get("SIGNING_PKCS11_TOKEN"):
         return Pkcs11Key(get("SIGNING_PKCS11_MODULE"), get("SIGNING_PKCS11_TOKEN"),
-                         get("SIGNING_PKCS11_KEY") or "", get("SIGNING_PKCS11_PIN") or "")
+                         get("SIGNING_PKCS11_KEY"), get("SIGNING_PKCS11_PIN"))
     if get("SIGNING_CSC_URL") and get("SIGNING_CSC_CREDENTIAL"):
         return CscKey(get("SIGNING_CSC_URL").rstrip("/"), get("SIGNING_CSC_CREDENTIAL"),
-                      get("SIGNING_CSC_TOKEN") or "")
+                      get("SIGNING_CSC_TOKEN"))
     return None
 
 

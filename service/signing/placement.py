@@ -51,7 +51,7 @@ class Layout:
     attachment_size: tuple[float, float] | None
 
 
-def _chars(textpage) -> list[tuple[str, tuple[float, float, float, float]]]:  # type: ignore[no-untyped-def]
+def _chars(textpage) -> list[tuple[str, tuple[float, float, float, float]]]:
     count = textpage.count_chars()
     text = textpage.get_text_range(0, count)
     if len(text) != count:  # pdfium made up characters: read them one by one
@@ -59,7 +59,7 @@ def _chars(textpage) -> list[tuple[str, tuple[float, float, float, float]]]:  # 
     return [(text[i], textpage.get_charbox(i, loose=True)) for i in range(count)]
 
 
-def _last_match(textpage, name: str) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
+def _last_match(textpage, name: str) -> tuple[int, int] | None:
     searcher = textpage.search(name, match_case=True, match_whole_word=True)
     found, hit = None, searcher.get_next()
     while hit is not None:
@@ -67,7 +67,7 @@ def _last_match(textpage, name: str) -> tuple[int, int] | None:  # type: ignore[
     return found
 
 
-def _gap_on(page, index: int, name: str) -> Gap | None:  # type: ignore[no-untyped-def]
+def _gap_on(page, index: int, name: str) -> Gap | None:
     textpage = page.get_textpage()
     match = _last_match(textpage, name)
     if match is None:
@@ -85,7 +85,7 @@ def _gap_on(page, index: int, name: str) -> Gap | None:  # type: ignore[no-untyp
     return Gap(index, x0, x1, name_top, gap_top, float(width), float(height))
 
 
-def _attachment(doc, after: int) -> int | None:  # type: ignore[no-untyped-def]
+def _attachment(doc, after: int) -> int | None:
     for index in range(after + 1, len(doc)):
         textpage = doc[index].get_textpage()
         head = textpage.get_text_range(0, min(textpage.count_chars(), 40))

@@ -73,14 +73,16 @@ class FileReport:
         return "\n".join(lines)
 
 
-def _name(cert) -> str | None:  # type: ignore[no-untyped-def]
+def _name_of(cert, part: str) -> str | None:
+    """The common name of the certificate's ``subject`` or ``issuer`` (else all of it)."""
     try:
-        return cert.subject.native.get("common_name") or cert.subject.human_friendly
+        name = getattr(cert, part)
+        return name.native.get("common_name") or name.human_friendly
     except (AttributeError, ValueError):
         return None
 
 
-def _message(status, whole: bool) -> str:  # type: ignore[no-untyped-def]
+def _message(status, whole: bool) -> str:
     if not status.intact:
         return "KHÔNG NGUYÊN VẸN: nội dung đã bị thay đổi sau khi ký."
     if not status.valid:
@@ -97,7 +99,7 @@ def _message(status, whole: bool) -> str:  # type: ignore[no-untyped-def]
     return "Hợp lệ: nguyên vẹn, chứng thư số được tin cậy." + tail
 
 
-def _when(status) -> tuple[str | None, bool]:  # type: ignore[no-untyped-def]
+def _when(status) -> tuple[str | None, bool]:
     ts = status.timestamp_validity
     moment = ts.timestamp if ts is not None else status.signer_reported_dt
     if moment is None:
@@ -128,17 +130,9 @@ async def _validate(pdf: bytes, roots: list) -> FileReport:
         cert = status.signing_cert
         reports.append(SignatureReport(
             sig.field_name, bool(status.bottom_line), bool(status.intact),
-            bool(status.trusted), _name(cert), _name_of(cert, "issuer"),
+            bool(status.trusted), _name_of(cert, "subject"), _name_of(cert, "issuer"),
             format(cert.serial_number, "X"), when, stamped, whole, _message(status, whole)))
     return FileReport(True, reports)
-
-
-def _name_of(cert, part: str) -> str | None:  # type: ignore[no-untyped-def]
-    try:
-        name = getattr(cert, part)
-        return name.native.get("common_name") or name.human_friendly
-    except (AttributeError, ValueError):
-        return None
 
 
 def verify_pdf(pdf: bytes, roots_path: str = "") -> FileReport:

@@ -134,6 +134,53 @@ SETTINGS: tuple[Setting, ...] = (
             "Numbering of issued documents (sổ đăng ký văn bản đi): `shared`, one sequence per "
             "agency and year across types (Decree 30), or `per_type`, one per document type.",
             lambda v: v in {"shared", "per_type"}, "must be shared or per_type"),
+    # Digital signatures (service/signing; README "Chữ ký số"). One key source signs what the
+    # register issues: a PKCS#12 file, else a PKCS#11 token, else a CSC remote service.
+    Setting("SIGNING_PKCS12", "", str,
+            "PKCS#12 file (.p12/.pfx) with the agency's key and certificate; set: documents "
+            "issued through the register are signed (unless the request says `sign: false`)."),
+    Setting("SIGNING_PKCS12_PASSWORD", "", str, "Password of SIGNING_PKCS12."),
+    Setting("SIGNING_PKCS11_MODULE", "", str,
+            "PKCS#11 library of a token or HSM (`/usr/lib/softhsm/libsofthsm2.so`); set with "
+            "SIGNING_PKCS11_TOKEN: the agency's key lives there."),
+    Setting("SIGNING_PKCS11_TOKEN", "", str, "Label of the PKCS#11 token."),
+    Setting("SIGNING_PKCS11_KEY", "", str,
+            "Label of the key (and its certificate) on the token; empty: the only one."),
+    Setting("SIGNING_PKCS11_PIN", "", str, "User PIN of the PKCS#11 token."),
+    Setting("SIGNING_CSC_URL", "", str,
+            "Base URL of a Cloud Signature Consortium service (`https://…/csc/v1`); set with "
+            "SIGNING_CSC_CREDENTIAL: the agency's key is remote."),
+    Setting("SIGNING_CSC_CREDENTIAL", "", str, "Credential id of the key at the CSC service."),
+    Setting("SIGNING_CSC_TOKEN", "", str, "OAuth2 bearer token for the CSC service."),
+    Setting("SIGNING_TSA_URL", "", str,
+            "RFC 3161 time-stamping authority; set: signatures are PAdES B-T (else B-B)."),
+    Setting("SIGNING_TRUST_ROOTS", "", str,
+            "PEM file of the root certificates validation trusts (and B-LT signing builds "
+            "chains to)."),
+    Setting("SIGNING_EMBED_VALIDATION", True, _bool,
+            "Embed revocation data (PAdES B-LT) when it can be fetched; when it cannot, sign "
+            "B-T/B-B and log a warning."),
+    Setting("SIGNING_SEAL_IMAGE", "", str,
+            "The agency's seal as a transparent PNG (red, Decree 30): the image of the "
+            "agency's signature."),
+    Setting("SIGNING_SEAL_MM", 36.0, float,
+            "Diameter of the seal image (mm): Decree 30 says the seal's real size, which "
+            "the decree does not give (it depends on the seal).", _positive,
+            "must be positive"),
+    Setting("SIGNING_SIGNATURE_WIDTH_MM", 40.0, float,
+            "Width of the signer's signature image (mm), between position and name; "
+            "Decree 30 gives no size.", _positive, "must be positive"),
+    Setting("SIGNING_INFO_COLOR", "#0000FF", str,
+            "Colour of the agency's signature information (name, time): Decree 30 says "
+            "'màu xanh' (blue) without a value.",
+            lambda v: len(v) == 7 and v[0] == "#" and all(
+                c in "0123456789abcdefABCDEF" for c in v[1:]), "must be #RRGGBB"),
+    Setting("SIGNING_INFO_PT", 10, int,
+            "Font size of the agency's signature information (Decree 30: 10).",
+            lambda v: 6 <= v <= 20, "must be 6-20"),
+    Setting("SIGNING_ATTACHMENT_INFO", True, _bool,
+            "An attached list starting on its own page carries the agency's signature "
+            "information at the top right of its first page (Decree 30)."),
     # Batch jobs (service/jobs): embedded by default, Celery on Redis when BROKER_URL is set.
     Setting("DATABASE_URL", "", str,
             "Job database as an SQLAlchemy URL (`postgresql://user:password@host/db`); empty: "

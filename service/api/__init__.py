@@ -4,6 +4,7 @@
 * :mod:`service.api.batches` (and :mod:`~service.api.batches_input`): bulk runs as jobs;
 * :mod:`service.api.issued` (and :mod:`~service.api.issued_support`,
   :mod:`~service.api.issued_schemas`): the register of issued documents;
+* :mod:`service.api.verify`: a file checked against the register and its signatures;
 * :mod:`service.api.common`: what both share (the one strict JSON-body reader, download
   answers, the OpenAPI descriptions of bodies and problems);
 * :mod:`service.api.schemas`: the marshmallow schemas the OpenAPI document is built from.
@@ -27,7 +28,7 @@ class ServiceApi(Api):
 def init_app(app: Flask) -> Api:
     """The OpenAPI document and every API route: the document types, rendering and (with
     their job store and supervisor) the batches."""
-    from service.api import batches, documents, issued
+    from service.api import batches, documents, issued, verify
 
     smorest = ServiceApi(app, spec_kwargs={"info": {"description": (
         "Tạo Chỉ thị, Kế hoạch, Quyết định khen thưởng và Bằng khen/Giấy khen theo "
@@ -45,4 +46,5 @@ def init_app(app: Flask) -> Api:
     smorest.register_blueprint(documents.build_blueprint())
     batches.init_app(app, smorest)  # batches: job store, supervisor, /api/v1/batches
     issued.init_app(app, smorest)   # the register of issued documents: /api/v1/issued
+    smorest.register_blueprint(verify.build_blueprint())  # /api/v1/verify
     return smorest

@@ -61,7 +61,7 @@ log = logging.getLogger(__name__)
 EXTENSION = "thidua_register"
 ISSUED = IssuedSchema()
 PREVIEW = NumberPreviewSchema()
-ENVELOPE = ("document_type", "payload")
+ENVELOPE = ("document_type", "payload", "sign")  # sign: false: not signed (service/signing)
 
 
 def init_app(app: Flask, smorest: Api) -> None:
@@ -94,7 +94,7 @@ def _issued_response(doc: IssuedView, status: int = 200):
     return response
 
 
-def _envelope() -> tuple[registry.DocumentType, dict]:
+def _envelope() -> tuple[registry.DocumentType, dict, bool]:
     limit = int(current_app.config["MAX_DOCUMENT_JSON_BYTES"])
     body = read_json(limit, f"Văn bản ban hành tối đa {limit} byte.")
     if not isinstance(body, dict):
@@ -112,9 +112,11 @@ def _envelope() -> tuple[registry.DocumentType, dict]:
     if not isinstance(body.get("payload"), dict):
         errors.append(FieldError("/payload", "invalid_type",
                                  "payload phải là một đối tượng JSON (dữ liệu văn bản)."))
+    if not isinstance(body.get("sign", True), bool):
+        errors.append(FieldError("/sign", "invalid_type", "sign phải là true hoặc false."))
     if errors:
         raise validation_problem(errors)
-    return doc_type, body["payload"]  # type: ignore[return-value]
+    return doc_type, body["payload"], body.get("sign", True)  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------------------- views
@@ -123,9 +125,10 @@ def _envelope() -> tuple[registry.DocumentType, dict]:
 def issue():
     """Take the next number, store the DOCX and PDF, record the document: 201."""
     key = idempotency_key()
-    doc_type, payload = _envelope()
+    doc_type, payload, sign = _envelope()
     try:
-        doc = register().issue(doc_type, payload, _principal().owner, idempotency_key=key)
+        doc = register().issue(doc_type, payload, _principal().owner, idempotency_key=key,
+                               sign=sign)
     except (RegisterError, CoreError) as exc:
         raise as_register_problem(exc, payload_pointer="/payload") from None
     return _issued_response(doc, 201)
@@ -144,7 +147,7 @@ def next_number():
 def next_number_of_draft():
     """The number, symbol and date a draft would be issued with now (validated as an issue
     would be; nothing is reserved or stored)."""
-    doc_type, payload = _envelope()
+    doc_type, payload, _sign = _envelope()
     try:
         preview = preview_draft(register(), doc_type, payload)
     except (RegisterError, CoreError) as exc:

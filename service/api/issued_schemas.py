@@ -71,6 +71,8 @@ class IssueRequestSchema(Schema):
     payload = fields.Dict(required=True, metadata={
         "description": "Dữ liệu văn bản như khi tạo văn bản; number để null (sổ cấp số), "
                        "date để null thì lấy ngày ban hành là hôm nay."})
+    sign = fields.Boolean(load_default=True, metadata={
+        "description": "Khi máy chủ có khóa ký số của cơ quan: false để không ký tệp PDF."})
 
 
 class VoidRequestSchema(Schema):

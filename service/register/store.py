@@ -52,6 +52,7 @@ from service.register.numbering import (
 from service.register.query import search_statement
 from service.register.views import Filters, IssuedView, Page, issued_view
 from service.registry import DocumentType, Format, Prepared
+from service.signing.issue import FinishPdf, agency_signer
 from service.vn.fold import fold_key
 
 MAX_REASON = 500
@@ -83,7 +84,8 @@ class RegisterStore:
     """
 
     def __init__(self, settings: Mapping[str, Any], *, migrate: bool = True,
-                 today: Callable[[], date] = office_today, wait_s: float = db.WAIT_S) -> None:
+                 today: Callable[[], date] = office_today, wait_s: float = db.WAIT_S,
+                 finish_pdf: FinishPdf | None = None) -> None:
         self.url = db.database_url(settings)
         self.engine = db.get_engine(self.url, wait_s)
         self._writer = db.writer(self.engine)
@@ -91,6 +93,8 @@ class RegisterStore:
         self.templates_dir = Path(settings["TEMPLATES_DIR"])
         self.sequence = settings.get("REGISTER_SEQUENCE", SHARED)
         self.today = today
+        # the agency's signature on every issued PDF when a key is configured (service/signing)
+        self.finish_pdf = finish_pdf if finish_pdf is not None else agency_signer(settings)
         if migrate:
             db.upgrade(self.engine)
 
@@ -98,10 +102,11 @@ class RegisterStore:
 
     def issue(self, doc_type: DocumentType, payload: Any, principal_owner: str,
               idempotency_key: str | None = None,
-              fingerprint: str | None = None) -> IssuedView:
+              fingerprint: str | None = None, sign: bool = True) -> IssuedView:
         """Give ``payload`` the next number of its sequence, render and store its files and
         record it. A retry with the same ``idempotency_key`` and body returns the document
-        the first call issued (``replayed``).
+        the first call issued (``replayed``). With a signing key configured the PDF is
+        signed by the agency before it is stored, unless ``sign`` is False.
 
         :raises NotIssuable: the type has no number of its own.
         :raises InvalidPayload: the payload does not validate, or carries a ``number``.
@@ -128,7 +133,7 @@ class RegisterStore:
                     rendered = self._render(doc_type, draft, number)
                 row = self._row(doc_type, prepared, dict(draft, number=number), issued_id,
                                 scope)
-                self._store_files(row, rendered, written)
+                self._store_files(row, rendered, written, sign)
                 row.issued_by, row.request_hash = principal_owner, fingerprint
                 row.idempotency_scope, row.idempotency_key = principal_owner, idempotency_key
                 session.add(row)
@@ -190,8 +195,12 @@ class RegisterStore:
             issued_at=utcnow())
 
     def _store_files(self, row: IssuedDocument, rendered: Mapping[Format, bytes],
-                     written: list[str]) -> None:
+                     written: list[str], sign: bool = True) -> None:
         for fmt, content in rendered.items():
+            if fmt is Format.PDF and sign and self.finish_pdf is not None:
+                content = self.finish_pdf(content, {
+                    "signer_name": row.signer_name, "agency": row.issuer_name,
+                    "reference": f"{row.number_text}/{row.symbol}"})
             name = IssuedFiles.name(row.year, row.id, fmt.value)
             written.append(name)
             digest = self.files.write(name, content)

@@ -22,6 +22,7 @@ from service.api.common import (
     request_body,
     send_attachment,
 )
+from service.api.lists_form import is_multipart, multipart_payload
 from service.errors import Problem
 from service.jsonschema import document_schema
 from service.registry import DocumentType, Format
@@ -52,7 +53,7 @@ def type_detail(doc_type: DocumentType) -> dict:
 
 
 def render_response(doc_type: DocumentType, fmt: Format) -> Response:
-    payload = read_json_body()
+    payload = multipart_payload(doc_type) if is_multipart() else read_json_body()
     config = current_app.config
     started = time.perf_counter()
     doc = render(doc_type, payload, fmt, templates_dir=config["TEMPLATES_DIR"],

@@ -35,6 +35,7 @@ from service.api.issued_schemas import (
     VoidRequestSchema,
 )
 from service.api.issued_support import FILTER_PARAMETERS, download_name, read_filters, read_year
+from service.api.lists_form import is_multipart, multipart_issue_body
 from service.auth.guard import admin_required, current_principal
 from service.auth.store import Principal
 from service.core_errors import CoreError, FieldError, UnknownDocumentType
@@ -84,7 +85,8 @@ def _issued_response(doc: IssuedView, status: int = 200):
 
 def _envelope() -> tuple[registry.DocumentType, dict]:
     limit = int(current_app.config["MAX_DOCUMENT_JSON_BYTES"])
-    body = read_json(limit, f"Văn bản ban hành tối đa {limit} byte.")
+    body = (multipart_issue_body() if is_multipart()  # the payload with its list files
+            else read_json(limit, f"Văn bản ban hành tối đa {limit} byte."))
     if not isinstance(body, dict):
         raise validation_problem([FieldError("", "invalid_type",
                                              "Nội dung phải là một đối tượng JSON.")])

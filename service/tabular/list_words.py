@@ -28,6 +28,15 @@ LABELS = {"ca_nhan": "Cá nhân", "tap_the": "Tập thể", "ong": "Ông", "ba":
 _NONE_WORDS = ("Không ghi", "Không", "Không có")
 AWARD_HEADERS = ("Hình thức khen thưởng", "Hình thức", "Mã hình thức khen thưởng",
                  "Loại khen thưởng")
+# Headers clerks give a list's usual columns, by field name (a field's own title and the parts
+# of a title written "A / B" are always read).
+USUAL_HEADERS = {
+    "name": ("Họ tên", "Họ và tên", "Tên", "Tên tập thể", "Tên đơn vị", "Họ và tên/Tên đơn vị",
+             "Họ và tên/Tên tập thể", "Tên cá nhân, tập thể"),
+    "position": ("Chức danh", "Chức vụ, chức danh", "Chức vụ/Chức danh"),
+    "unit": ("Đơn vị công tác", "Nơi công tác", "Cơ quan, đơn vị", "Cơ quan"),
+    "amount": ("Số tiền", "Tiền thưởng", "Mức thưởng", "Số tiền thưởng"),
+}
 _COMMON_WORDS = {"cua", "va", "cap", "danh", "hieu"}
 
 

@@ -24,6 +24,7 @@ from service.tabular.columns import Column, Table, schema_columns
 from service.tabular.limits import READ_BUDGET_S
 from service.tabular.list_words import (
     AWARD_HEADERS,
+    USUAL_HEADERS,
     AwardWords,
     Words,
     choice_words,
@@ -71,9 +72,17 @@ class ListField:
         return out
 
     def aliases(self) -> dict[str, tuple[str, ...]]:
+        """More header names by dotted path: the words' own, the usual ones, title parts."""
+        words = self.words()
         out: dict[str, tuple[str, ...]] = {}
-        for path, words in self.words().items():
-            out[path] = AWARD_HEADERS if isinstance(words, AwardWords) else words.aliases
+        for column in self.columns():
+            path = ".".join(column.path)
+            found = words.get(path)
+            own = (AWARD_HEADERS if isinstance(found, AwardWords) else
+                   found.aliases if found is not None else ())
+            parts = tuple(p.strip() for p in column.title.split("/")) if "/" in column.title \
+                else ()
+            out[path] = (*own, *USUAL_HEADERS.get(column.path[-1], ()), *parts)
         return out
 
 

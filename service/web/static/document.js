@@ -2,6 +2,7 @@
 // and downloads through the JSON API (the same validation and rendering as every client).
 
 import { buildForm, h } from "./form.js";
+import { attachListUploads } from "./lists.js";
 import { apiPost, apiRoot, busy, filenameOf, hide, networkProblem, notify, readProblem, saveBlob,
   todayIso } from "./common.js";
 
@@ -18,6 +19,7 @@ let previewUrl = null;
 
 const form = buildForm($("form-root"), detail.schema, { idPrefix: "f" });
 form.reset();
+attachListUploads(form, detail);
 
 function confirmReplace(what) {
   return !form.dirty || window.confirm(`${what} sẽ thay toàn bộ nội dung đang nhập. Tiếp tục?`);

@@ -124,7 +124,15 @@ class ListUpload {
       this.status.textContent = "Đã giữ nguyên danh sách đang nhập.";
       return;
     }
-    this.node.set(items);
+    // Built away from the page and put back at once: the browser lays out a long list once.
+    const list = this.node.list;
+    const mark = document.createComment("");
+    list.replaceWith(mark);
+    try {
+      this.node.set(items);
+    } finally {
+      mark.replaceWith(list);
+    }
     this.node.clearError();
     this.node.ctx.changed(this.node);
     this.status.textContent = `Đã nạp ${items.length} mục từ tệp “${file.name}”. Kiểm tra lại rồi bấm Xem trước.`;

@@ -22,7 +22,7 @@ from service.api.common import (
     request_body,
     send_attachment,
 )
-from service.api.lists_form import is_multipart, multipart_payload
+from service.api.lists_form import is_multipart, multipart_doc, multipart_payload
 from service.errors import Problem
 from service.jsonschema import document_schema
 from service.registry import DocumentType, Format
@@ -64,6 +64,15 @@ def render_response(doc_type: DocumentType, fmt: Format) -> Response:
     return send_attachment(doc.content, doc.mimetype, doc.filename)
 
 
+def _bodies(doc_type: DocumentType) -> dict:
+    """JSON, or (for a type with lists) the payload with its list files."""
+    from service.tabular.lists import list_fields
+
+    if not list_fields(doc_type):
+        return {"application/json": doc_type.schema}
+    return {"application/json": doc_type.schema, "multipart/form-data": multipart_doc(doc_type)}
+
+
 def _add_render_route(blp: Blueprint, doc_type: DocumentType, fmt: Format) -> None:
     def view():
         return render_response(doc_type, fmt)
@@ -72,7 +81,7 @@ def _add_render_route(blp: Blueprint, doc_type: DocumentType, fmt: Format) -> No
     view = problems(blp, (422, "Dữ liệu không hợp lệ (application/problem+json)"))(view)
     view = blp.response(200, BINARY, content_type=fmt.mimetype, description="Tệp văn bản")(view)
     view = blp.doc(summary=f"Tạo {doc_type.title} ({fmt.value.upper()})",
-                   **request_body({"application/json": doc_type.schema}))(view)
+                   **request_body(_bodies(doc_type)))(view)
     blp.route(f"/documents/{doc_type.id}.{fmt.value}", methods=["POST"],
               endpoint=f"render_{doc_type.id}_{fmt.value}")(view)
 

@@ -35,7 +35,7 @@ from service.api.issued_schemas import (
     VoidRequestSchema,
 )
 from service.api.issued_support import FILTER_PARAMETERS, download_name, read_filters, read_year
-from service.api.lists_form import is_multipart, multipart_issue_body
+from service.api.lists_form import is_multipart, multipart_doc, multipart_issue_body
 from service.auth.guard import admin_required, current_principal
 from service.auth.store import Principal
 from service.core_errors import CoreError, FieldError, UnknownDocumentType
@@ -215,7 +215,8 @@ def _add_collection_routes(blp: Blueprint) -> None:
     @blp.route("/issued", methods=["POST"], endpoint="issue")
     @blp.doc(summary="Ban hành một văn bản: cấp số, lưu DOCX và PDF",
              parameters=[IDEMPOTENCY_HEADER],
-             **request_body({"application/json": IssueRequestSchema}))
+             **request_body({"application/json": IssueRequestSchema,
+                             "multipart/form-data": multipart_doc()}))
     @blp.response(201, IssuedSchema, description="Văn bản đã ban hành (Location)")
     @problems(blp, 413, 415, 422, 503)
     @wraps(issue)

@@ -15,6 +15,25 @@ from service.jsonbody import parse_json
 MULTIPART = "multipart/form-data"
 
 
+def multipart_doc(doc_type: Any | None = None) -> dict[str, Any]:
+    """The OpenAPI schema of the multipart form: ``payload`` and a file per list field (of
+    ``doc_type``; of every type, with ``document_type``, for an issue)."""
+    from service import registry
+    from service.tabular.lists import list_fields
+
+    types = [doc_type] if doc_type is not None else list(registry.document_types().values())
+    properties: dict[str, Any] = {} if doc_type is not None else {
+        "document_type": {"type": "string"}}
+    properties["payload"] = {"type": "string",
+                             "description": "Dữ liệu văn bản (JSON), không kèm danh sách gửi "
+                                            "bằng tệp"}
+    for each in types:
+        for name, lf in list_fields(each).items():
+            properties[name] = {"type": "string", "format": "binary",
+                                "description": f"{lf.title} (.xlsx hoặc .csv)"}
+    return {"type": "object", "required": ["payload"], "properties": properties}
+
+
 def is_multipart() -> bool:
     return request.mimetype == MULTIPART
 

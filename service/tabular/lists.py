@@ -209,7 +209,8 @@ def _validate(lf: ListField, schema: Schema, item: dict[str, Any], where: tuple[
             if key in skip:
                 continue
             message = error.message.replace("Trường này", "Ô này")
-            if key in words and isinstance(words[key], Words):
+            if key in words and isinstance(words[key], Words) and error.code in (
+                    "required", "invalid_choice", "invalid"):
                 shown = "; ".join(words[key].shown)
                 message = f"{_first_sentence(message)} Ghi một trong: {shown}."
             out.append(_error(lf, index, row, table, key or lf.name, error.code, message))

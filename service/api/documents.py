@@ -27,6 +27,7 @@ from service.errors import Problem
 from service.jsonschema import document_schema
 from service.registry import DocumentType, Format
 from service.rendering import render
+from service.tabular.lists import list_fields
 
 
 def read_json_body() -> object:
@@ -53,7 +54,8 @@ def type_detail(doc_type: DocumentType) -> dict:
 
 
 def render_response(doc_type: DocumentType, fmt: Format) -> Response:
-    payload = multipart_payload(doc_type) if is_multipart() else read_json_body()
+    with_lists = is_multipart() and bool(list_fields(doc_type))  # a type with lists only
+    payload = multipart_payload(doc_type) if with_lists else read_json_body()
     config = current_app.config
     started = time.perf_counter()
     doc = render(doc_type, payload, fmt, templates_dir=config["TEMPLATES_DIR"],
@@ -66,8 +68,6 @@ def render_response(doc_type: DocumentType, fmt: Format) -> Response:
 
 def _bodies(doc_type: DocumentType) -> dict:
     """JSON, or (for a type with lists) the payload with its list files."""
-    from service.tabular.lists import list_fields
-
     if not list_fields(doc_type):
         return {"application/json": doc_type.schema}
     return {"application/json": doc_type.schema, "multipart/form-data": multipart_doc(doc_type)}

@@ -90,12 +90,21 @@ def test_the_list_is_filled_from_xlsx_with_row_errors_and_typed_work_kept(page, 
     assert info.value.suggested_filename.endswith(".xlsx")
 
 
-def test_a_3000_row_list_fills_the_form(page, tmp_path):
+def test_a_3000_row_list_fills_the_form_and_the_decision_downloads(page, tmp_path):
     open_decision(page)
+    page.click("#btn-sample")
+    expect()(page.locator("#notice")).to_contain_text("Đã điền dữ liệu mẫu")
     path = write(tmp_path, "danh_sach_3000.xlsx", rows_3000())
+    page.once("dialog", lambda d: d.accept())
     started = time.perf_counter()
     list_input(page).set_input_files(str(path))
     expect()(page.locator(".list-upload__status")).to_contain_text("Đã nạp 3000 mục",
                                                                    timeout=120_000)
     print(f"3000 rows from the page: {time.perf_counter() - started:.1f} s")  # noqa: T201
     expect()(field(page, "/entries/2999/name")).to_have_value("Nguyễn Văn Một Số 2999")
+    with page.expect_download(timeout=120_000) as info:
+        page.click("#btn-docx")
+    from tests.support.documents import docx_lines
+
+    text = " ".join(docx_lines(Path(info.value.path()).read_bytes()))
+    assert "Nguyễn Văn Một Số 2999" in text

@@ -11,7 +11,7 @@ import importlib
 import sys
 import time
 
-ORDER = ("render_single", "decision", "certificates", "jobs", "load", "signing")
+ORDER = ("render_single", "decision", "lists", "certificates", "jobs", "load", "signing")
 
 
 def main(argv: list[str]) -> int:

@@ -2,6 +2,8 @@
 
 * :mod:`service.api.documents`: the document types and synchronous rendering;
 * :mod:`service.api.batches` (and :mod:`~service.api.batches_input`): bulk runs as jobs;
+* :mod:`service.api.lists` (and :mod:`~service.api.lists_form`): a list field from a
+  spreadsheet, its blank XLSX, and documents sent with their list files (multipart);
 * :mod:`service.api.issued` (and :mod:`~service.api.issued_support`,
   :mod:`~service.api.issued_schemas`): the register of issued documents;
 * :mod:`service.api.verify`: a file checked against the register and its signatures;
@@ -28,7 +30,7 @@ class ServiceApi(Api):
 def init_app(app: Flask) -> Api:
     """The OpenAPI document and every API route: the document types, rendering and (with
     their job store and supervisor) the batches."""
-    from service.api import batches, documents, issued, verify
+    from service.api import batches, documents, issued, lists, verify
 
     smorest = ServiceApi(app, spec_kwargs={"info": {"description": (
         "Tạo Chỉ thị, Kế hoạch, Quyết định khen thưởng và Bằng khen/Giấy khen theo "
@@ -44,6 +46,7 @@ def init_app(app: Flask) -> Api:
     smorest.register_field(base.IsoDate, "string", "date")
     smorest.register_field(base.Flag, "boolean", None)
     smorest.register_blueprint(documents.build_blueprint())
+    smorest.register_blueprint(lists.build_blueprint())
     batches.init_app(app, smorest)  # batches: job store, supervisor, /api/v1/batches
     issued.init_app(app, smorest)   # the register of issued documents: /api/v1/issued
     smorest.register_blueprint(verify.build_blueprint())  # /api/v1/verify

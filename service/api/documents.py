@@ -22,10 +22,12 @@ from service.api.common import (
     request_body,
     send_attachment,
 )
+from service.api.lists_form import is_multipart, multipart_doc, multipart_payload
 from service.errors import Problem
 from service.jsonschema import document_schema
 from service.registry import DocumentType, Format
 from service.rendering import render
+from service.tabular.lists import list_fields
 
 
 def read_json_body() -> object:
@@ -52,7 +54,8 @@ def type_detail(doc_type: DocumentType) -> dict:
 
 
 def render_response(doc_type: DocumentType, fmt: Format) -> Response:
-    payload = read_json_body()
+    with_lists = is_multipart() and bool(list_fields(doc_type))  # a type with lists only
+    payload = multipart_payload(doc_type) if with_lists else read_json_body()
     config = current_app.config
     started = time.perf_counter()
     doc = render(doc_type, payload, fmt, templates_dir=config["TEMPLATES_DIR"],
@@ -63,6 +66,13 @@ def render_response(doc_type: DocumentType, fmt: Format) -> Response:
     return send_attachment(doc.content, doc.mimetype, doc.filename)
 
 
+def _bodies(doc_type: DocumentType) -> dict:
+    """JSON, or (for a type with lists) the payload with its list files."""
+    if not list_fields(doc_type):
+        return {"application/json": doc_type.schema}
+    return {"application/json": doc_type.schema, "multipart/form-data": multipart_doc(doc_type)}
+
+
 def _add_render_route(blp: Blueprint, doc_type: DocumentType, fmt: Format) -> None:
     def view():
         return render_response(doc_type, fmt)
@@ -71,7 +81,7 @@ def _add_render_route(blp: Blueprint, doc_type: DocumentType, fmt: Format) -> No
     view = problems(blp, (422, "Dữ liệu không hợp lệ (application/problem+json)"))(view)
     view = blp.response(200, BINARY, content_type=fmt.mimetype, description="Tệp văn bản")(view)
     view = blp.doc(summary=f"Tạo {doc_type.title} ({fmt.value.upper()})",
-                   **request_body({"application/json": doc_type.schema}))(view)
+                   **request_body(_bodies(doc_type)))(view)
     blp.route(f"/documents/{doc_type.id}.{fmt.value}", methods=["POST"],
               endpoint=f"render_{doc_type.id}_{fmt.value}")(view)
 

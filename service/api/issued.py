@@ -45,6 +45,7 @@ from service.api.issued_support import (
     read_sequence_query,
     read_year,
 )
+from service.api.lists_form import is_multipart, multipart_doc, multipart_issue_body
 from service.auth.guard import admin_required, current_principal
 from service.auth.store import Principal
 from service.core_errors import CoreError, FieldError, UnknownDocumentType
@@ -96,7 +97,8 @@ def _issued_response(doc: IssuedView, status: int = 200):
 
 def _envelope() -> tuple[registry.DocumentType, dict, bool]:
     limit = int(current_app.config["MAX_DOCUMENT_JSON_BYTES"])
-    body = read_json(limit, f"Văn bản ban hành tối đa {limit} byte.")
+    body = (multipart_issue_body() if is_multipart()  # the payload with its list files
+            else read_json(limit, f"Văn bản ban hành tối đa {limit} byte."))
     if not isinstance(body, dict):
         raise validation_problem([FieldError("", "invalid_type",
                                              "Nội dung phải là một đối tượng JSON.")])
@@ -256,7 +258,8 @@ def _add_collection_routes(blp: Blueprint) -> None:
     @blp.route("/issued", methods=["POST"], endpoint="issue")
     @blp.doc(summary="Ban hành một văn bản: cấp số, lưu DOCX và PDF",
              parameters=[IDEMPOTENCY_HEADER],
-             **request_body({"application/json": IssueRequestSchema}))
+             **request_body({"application/json": IssueRequestSchema,
+                             "multipart/form-data": multipart_doc()}))
     @blp.response(201, IssuedSchema, description="Văn bản đã ban hành (Location)")
     @problems(blp, 413, 415, 422, 503)
     @wraps(issue)

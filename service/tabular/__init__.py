@@ -23,6 +23,7 @@ formats, with their safety checks), :mod:`~service.tabular.template` (blank temp
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 
 from marshmallow import Schema
 
@@ -48,6 +49,8 @@ from service.tabular.xlsx_archive import check_archive, sheet_path
 from service.tabular.xlsx_facts import MAX_SHEET_CELLS, sheet_facts
 from service.tabular.xlsx_rows import facts_errors, with_merged_values, xlsx_records
 
+Aliases = Mapping[str, Sequence[str]]
+
 __all__ = ["BLANK_ROWS_END", "FORMULA_TRIGGERS", "HEADER_SEARCH_ROWS", "IGNORED_HEADERS",
            "MAX_COLUMNS", "MAX_ROWS", "MAX_SHEET_CELLS", "MAX_UNCOMPRESSED", "MAX_ZIP_ENTRIES",
            "OLE2_MAGIC", "READ_BUDGET_S", "Budget", "Column", "Table", "build_items",
@@ -56,13 +59,13 @@ __all__ = ["BLANK_ROWS_END", "FORMULA_TRIGGERS", "HEADER_SEARCH_ROWS", "IGNORED_
 
 
 def read_csv(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS,
-             budget: Budget | None = None) -> Table:
+             budget: Budget | None = None, aliases: Aliases | None = None) -> Table:
     budget = budget or Budget(READ_BUDGET_S)
-    return build_items(doc_schema, csv_records(raw, budget), max_rows=max_rows)
+    return build_items(doc_schema, csv_records(raw, budget), max_rows=max_rows, aliases=aliases)
 
 
 def read_xlsx(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS,
-              budget: Budget | None = None) -> Table:
+              budget: Budget | None = None, aliases: Aliases | None = None) -> Table:
     from openpyxl import load_workbook
 
     budget = budget or Budget(READ_BUDGET_S)
@@ -85,7 +88,7 @@ def read_xlsx(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS,
             doc_schema, with_merged_values(xlsx_records(sheet, facts, max_rows, budget), facts),
             max_rows=max_rows, hidden_columns={c - 1 for c in facts.hidden_columns},
             merged_across=[(r1, c1 - 1, c2 - 1) for r1, c1, r2, c2 in facts.merged
-                           if c1 != c2 and r1 == r2])
+                           if c1 != c2 and r1 == r2], aliases=aliases)
     finally:
         workbook.close()
     hidden = sorted(set(table.rows) & facts.hidden_rows)
@@ -97,15 +100,17 @@ def read_xlsx(raw: bytes, doc_schema: type[Schema], *, max_rows: int = MAX_ROWS,
 
 
 def read_table(raw: bytes, filename: str, doc_schema: type[Schema], *,
-               max_rows: int = MAX_ROWS, budget_s: float = READ_BUDGET_S) -> Table:
+               max_rows: int = MAX_ROWS, budget_s: float = READ_BUDGET_S,
+               aliases: Aliases | None = None) -> Table:
     """Items from an uploaded ``.csv`` or ``.xlsx`` (chosen by name, checked by content),
-    read within ``budget_s`` seconds (else 413)."""
+    read within ``budget_s`` seconds (else 413). ``aliases``: more header names by dotted
+    field path (a list's reader adds the words clerks head its columns with)."""
     name = filename.lower()
     budget = Budget(budget_s)
     if name.endswith(".xlsx"):
-        return read_xlsx(raw, doc_schema, max_rows=max_rows, budget=budget)
+        return read_xlsx(raw, doc_schema, max_rows=max_rows, budget=budget, aliases=aliases)
     if name.endswith(".csv") or name.endswith(".txt"):
-        return read_csv(raw, doc_schema, max_rows=max_rows, budget=budget)
+        return read_csv(raw, doc_schema, max_rows=max_rows, budget=budget, aliases=aliases)
     if name.endswith((".xls", ".xlsm", ".xlsb", ".ods")):
         raise refusal("unsupported_file", "Định dạng tệp không hỗ trợ",
                       "Chỉ nhận .xlsx hoặc .csv (UTF-8). Hãy lưu lại bảng tính dạng .xlsx.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,8 @@ class Table:
     items: list[dict[str, Any]]
     rows: list[int]
     columns: list[str]      # the dotted field path of each mapped column, in file order
+    letters: dict[str, str] = dataclasses.field(default_factory=dict)  # path → column letter
+    titles: dict[str, str] = dataclasses.field(default_factory=dict)   # letter → its header
 
 
 def schema_columns(schema_cls: type[Schema], prefix: tuple[str, ...] = (),
@@ -43,16 +47,20 @@ def schema_columns(schema_cls: type[Schema], prefix: tuple[str, ...] = (),
     return out
 
 
-def header_lookup(schema_cls: type[Schema]) -> dict[str, Column]:
-    """Folded header text → column: the dotted name, the title, each alias."""
+def header_lookup(schema_cls: type[Schema],
+                  aliases: Mapping[str, Sequence[str]] | None = None) -> dict[str, Column]:
+    """Folded header text → column: the dotted name, the title, each alias (the field's own
+    and, by dotted path, those given by the caller)."""
     lookup: dict[str, Column] = {}
+    aliases = aliases or {}
     for column in schema_columns(schema_cls):
-        field = column.field
-        names = [".".join(column.path), column.path[-1], column.title,
-                 *field.metadata.get("aliases", ())]
+        meta = column.field.metadata
+        dotted = ".".join(column.path)
+        names = [dotted, column.path[-1], column.title, *meta.get("aliases", ()),
+                 *aliases.get(dotted, ())]
         if len(column.path) > 1:
             names.remove(column.path[-1])  # "name" alone must not mean signer.name
-            names.append(field.metadata.get("title", column.path[-1]))
+            names.append(meta.get("title", column.path[-1]))
         for name in names:
             lookup.setdefault(fold_key(name), column)
     return lookup

@@ -8,7 +8,7 @@ duplicated and hidden columns are refused, as are cells merged across columns in
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from marshmallow import Schema
@@ -70,12 +70,14 @@ def _known(cells: list[Any], lookup: Mapping[str, Column]) -> int:
 
 def build_items(doc_schema: type[Schema], records: Iterable[Record],
                 *, max_rows: int = MAX_ROWS, hidden_columns: Iterable[int] = (),
-                merged_across: Iterable[tuple[int, int, int]] = ()) -> Table:
+                merged_across: Iterable[tuple[int, int, int]] = (),
+                aliases: Mapping[str, Sequence[str]] | None = None) -> Table:
     """Turn ``(row number, values, number formats)`` records (header first, possibly after
     title rows) into items. Blank rows are skipped. ``hidden_columns`` (0-based) and
     ``merged_across`` (row, first and last 0-based column of a merge across columns) are
-    refused where they touch the header's columns or the data."""
-    lookup = header_lookup(doc_schema)
+    refused where they touch the header's columns or the data. ``aliases``: more header
+    names by dotted field path."""
+    lookup = header_lookup(doc_schema, aliases)
     (header_row, header_cells), iterator = _find_header(iter(records), lookup)
     mapping = _header_columns(header_cells, lookup, header_row, hidden_columns)
     across: dict[int, list[tuple[int, int]]] = {}
@@ -89,7 +91,9 @@ def build_items(doc_schema: type[Schema], records: Iterable[Record],
         raise validation_problem([FieldError("/items", "too_few_items",
                                              "Tệp không có dòng dữ liệu nào dưới tiêu đề.",
                                              row=header_row)])
-    return Table(items, rows, [".".join(c.path) for c in mapping.values()])
+    letters = {".".join(c.path): column_letter(i) for i, c in mapping.items()}
+    titles = {column_letter(i): str(header_cells[i]).strip() for i in mapping}
+    return Table(items, rows, list(letters), letters, titles)
 
 
 def _find_header(iterator: Iterator[Record], lookup: Mapping[str, Column]

@@ -3,6 +3,7 @@
 
 import { buildForm, h } from "./form.js";
 import { setupIssue } from "./issue.js";
+import { attachListUploads } from "./lists.js";
 import { apiPost, apiRoot, busy, filenameOf, hide, networkProblem, notify, readProblem, saveBlob,
   todayIso } from "./common.js";
 
@@ -19,6 +20,7 @@ let previewUrl = null;
 
 const form = buildForm($("form-root"), detail.schema, { idPrefix: "f" });
 form.reset();
+attachListUploads(form, detail);
 
 function confirmReplace(what) {
   return !form.dirty || window.confirm(`${what} sẽ thay toàn bộ nội dung đang nhập. Tiếp tục?`);

@@ -71,6 +71,9 @@ class IssueRequestSchema(Schema):
     payload = fields.Dict(required=True, metadata={
         "description": "Dữ liệu văn bản như khi tạo văn bản; number để null (sổ cấp số), "
                        "date để null thì lấy ngày ban hành là hôm nay."})
+    dossier = fields.Boolean(load_default=False, metadata={
+        "description": "Quyết định khen thưởng: true để tạo luôn hồ sơ (bằng, giấy khen, sổ "
+                       "khen thưởng) bằng một lô; câu trả lời có thêm dossier (lô, url)."})
 
 
 class VoidRequestSchema(Schema):

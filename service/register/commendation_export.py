@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from service.register.commendation import REGISTER_TITLES, STATE_TITLES, EntryView
-from service.register.export import _safe_cell
+from service.register.export import CSV_MIMETYPE, XLSX_MIMETYPE, _safe_cell
 
 COLUMNS = ("Sổ", "Số sổ", "Năm", "Hình thức", "Đối tượng", "Họ và tên / tên tập thể",
            "Đơn vị", "Mã định danh", "Quyết định số", "Ngày quyết định", "Tình trạng",
            "Mã quyết định", "Mã lô")
 KINDS = {"ca_nhan": "Cá nhân", "tap_the": "Tập thể"}
+__all__ = ["COLUMNS", "CSV_MIMETYPE", "XLSX_MIMETYPE", "row_values", "to_csv", "to_xlsx"]
 
 
 def row_values(entry: EntryView) -> list[Any]:

@@ -20,6 +20,7 @@ GROUPS = {
     "service.cli.accounts": {"keys", "users"},
     "service.cli.server": {"serve"},
     "service.cli.register": {"issue"},
+    "service.cli.dossier": {"dossier"},
 }
 
 

@@ -152,7 +152,8 @@ def test_a_dossier_numbers_each_register_and_prints_what_it_reserved(conf, regis
     doc = register.issue(DECISION, payload, "key:a")
     service = make_service(conf)
     job = submit_dossier(service, register, doc.id, owner="key:a").job
-    assert job.kind == "dossier" and job.source == doc.id
+    assert job.kind == "dossier"
+    assert job.source == doc.id
     assert register_numbers(conf) == expected_numbers(payload)  # reserved with the job
     states = {e.state for e in CommendationStore(conf).for_job(job.id)}
     assert states <= {"reserved", "printed"}
@@ -160,7 +161,8 @@ def test_a_dossier_numbers_each_register_and_prints_what_it_reserved(conf, regis
     check_dossier(conf, register, doc.id, job.id, 10)
     assert {e.state for e in CommendationStore(conf).for_job(job.id)} == {"printed"}
     again = submit_dossier(service, register, doc.id, owner="key:a")
-    assert again.replayed and again.job.id == job.id
+    assert again.replayed
+    assert again.job.id == job.id
     assert register_numbers(conf) == expected_numbers(payload)
 
 

@@ -38,7 +38,8 @@ def test_issue_with_a_dossier_and_the_dossier_route(client):
     assert response.headers["Link"] == f'<{job["url"]}>; rel="dossier"'
     assert wait_done(client, job["url"])["status"] == "succeeded"
     result = client.get(f"{job['url']}/result")
-    assert result.status_code == 200 and result.mimetype == "application/zip"
+    assert result.status_code == 200
+    assert result.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(result.data)).namelist()
     result.close()
     assert len([n for n in names if n.endswith(".pdf")]) == 5 + 2  # singles, merged, decision
@@ -70,7 +71,8 @@ def test_the_commendation_register_lists_searches_and_exports(app, client):
                                            "payload": decision_payload(4), "dossier": True})
         assert issued.status_code == 201, issued.get_json()
     page = client.get(REGISTER, query_string={"limit": 3}).get_json()
-    assert page["total"] == 8 and len(page["items"]) == 3
+    assert page["total"] == 8
+    assert len(page["items"]) == 3
     assert [(e["register"], e["number"]) for e in page["items"]] == [
         ("bang_khen", 1), ("bang_khen", 2), ("giay_khen", 1)]
     giay = client.get(REGISTER, query_string={"register": "giay_khen", "limit": 100}).get_json()
@@ -86,7 +88,8 @@ def test_the_commendation_register_lists_searches_and_exports(app, client):
     assert client.get(f"{REGISTER}/history").status_code == 422
     exported = client.get(f"{REGISTER}.csv")
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
-    assert rows[0][:2] == ["Sổ", "Số sổ"] and len(rows) == 9
+    assert rows[0][:2] == ["Sổ", "Số sổ"]
+    assert len(rows) == 9
     xlsx = client.get(f"{REGISTER}.xlsx", query_string={"register": "bang_khen"})
     assert xlsx.status_code == 200
     from openpyxl import load_workbook

@@ -15,20 +15,22 @@ db-upgrade       bring the job database to the current schema
 keys             API keys: create NAME [--role], list, revoke ID
 users            web users: create, list, passwd, role, disable, enable, unlock
 issue TYPE F     issue a document: the register's next number, DOCX and PDF stored
+dossier ID -o Z  the dossier of an issued decision: certificates, register numbers, ZIP
 """
 
 from __future__ import annotations
 
 import click
 
-from service.cli import accounts, batches, documents, register, server
+from service.cli import accounts, batches, documents, dossier, register, server
 from service.cli.server import first_admin_notice
 
 __all__ = ["first_admin_notice", "main"]
 
 # one module per command group: documents (render, validate, types, schema, build-templates,
 # config), batches (batch, batch-template, worker, cleanup, db-upgrade, db-revision),
-# accounts (keys, users), server (serve), register (issue); shared helpers in common.py
+# accounts (keys, users), server (serve), register (issue), dossier (dossier); shared
+# helpers in common.py
 
 
 @click.group(help=__doc__)
@@ -37,6 +39,6 @@ def main() -> None:
 
 
 for _command in (*documents.COMMANDS, *batches.COMMANDS, *accounts.COMMANDS, *server.COMMANDS,
-                 *register.COMMANDS):
+                 *register.COMMANDS, *dossier.COMMANDS):
     main.add_command(_command)
 del _command

@@ -9,26 +9,24 @@ each award first appears), so the merged PDF reads award by award.
 :func:`submit_dossier` validates every certificate, then creates the job (kind ``dossier``,
 ``source`` the decision's id) and reserves its commendation register numbers in the same
 transaction (:func:`service.register.commendation.reserve`). The render steps read each
-item's number from the register (:func:`numbered`), so a job killed half-way and resumed
-prints exactly its numbers. The last step assembles the ZIP (:mod:`service.jobs.dossier_zip`).
+item's number from the register, so a job killed half-way and resumed prints exactly its
+numbers; the last step assembles the ZIP (both in :mod:`service.jobs.dossier_zip`).
 One dossier per decision: while one runs or once one was delivered, asking again returns it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.bulk import BatchItem, Output, prepare
+from service.bulk import Output, prepare
 from service.db.jobs import DOSSIER, PRINTS_REGISTER, Job
 from service.jobs.job_service import JobService, Submission, request_fingerprint
 from service.register import RegisterStore
 from service.register.commendation import (
-    CommendationStore,
     Reservation,
     register_for,
     reserve,
@@ -209,13 +207,3 @@ def submit_dossier(service: JobService, register: RegisterStore, issued_id: str,
         if job is None:  # pragma: no cover - a job row is never deleted while it prints
             raise
         return Submission(job, True)
-
-
-def numbered(settings: Mapping[str, Any], job_id: str, items: Sequence[BatchItem]
-             ) -> list[BatchItem]:
-    """The items with the register numbers reserved for them."""
-    entries = CommendationStore(settings, migrate=False).for_job(
-        job_id, [item.index for item in items])
-    numbers = {entry.item_index: str(entry.number) for entry in entries}
-    return [replace(item, data={**item.data, "register_no": numbers[item.index]})
-            for item in items]

@@ -1,4 +1,5 @@
-"""The dossier's last step: the ZIP "hồ sơ" of an issued decision.
+"""The dossier's steps: each render step's numbers (:func:`numbered`), and the last step,
+the ZIP "hồ sơ" of an issued decision (:func:`assemble_dossier`).
 
 It holds the decision as issued (the stored DOCX and PDF, byte for byte), the certificates
 merged in one PDF (award by award: the items are grouped so), one PDF per certificate (the
@@ -26,6 +27,16 @@ from service.register.commendation_export import to_xlsx
 MERGED_NAME = "2 Bằng khen, Giấy khen - bản gộp.pdf"
 SINGLE_DIR = "3 Từng bằng, giấy khen"
 REGISTER_NAME = "4 Sổ khen thưởng.xlsx"
+
+
+def numbered(settings: Mapping[str, Any], job_id: str, items: Sequence[BatchItem]
+             ) -> list[BatchItem]:
+    """The items with the register numbers reserved for them."""
+    entries = CommendationStore(settings, migrate=False).for_job(
+        job_id, [item.index for item in items])
+    numbers = {entry.item_index: str(entry.number) for entry in entries}
+    return [replace(item, data={**item.data, "register_no": numbers[item.index]})
+            for item in items]
 
 
 def decision_names(number_symbol: str) -> dict[str, str]:

@@ -176,7 +176,7 @@ def _load_items(ctx: JobContext, step: StepView) -> list:
         raise StepFailed("input_missing", f"Dữ liệu đầu vào của {_what(step)} không còn "
                                           f"trên đĩa; hãy gửi lại lô.") from None
     if step.job_kind == DOSSIER:  # the commendation register numbers reserved for them
-        from service.jobs.dossier import numbered
+        from service.jobs.dossier_zip import numbered
 
         items = numbered(ctx.settings, step.job_id, items)
     return items

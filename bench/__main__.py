@@ -11,7 +11,7 @@ import importlib
 import sys
 import time
 
-ORDER = ("render_single", "decision", "certificates", "jobs", "load")
+ORDER = ("render_single", "decision", "certificates", "jobs", "load", "dossier")
 
 
 def main(argv: list[str]) -> int:

@@ -227,3 +227,55 @@ def test_a_3000_row_decision_issues_and_makes_its_dossier(conf, register, make_s
     assert wait_finished(service.store, job.id, timeout=1500).status == "succeeded"
     assert register_numbers(conf) == expected_numbers(payload)
     check_dossier(conf, register, doc.id, job.id, 3000)
+
+
+SERVICE_SCRIPT = r"""
+import json, sys, time
+from service import config
+from service.jobs.dossier import submit_dossier
+from service.jobs.runner import JobService
+from service.register import RegisterStore
+conf = config.load(json.loads(sys.argv[1]), environ={})
+service = JobService(conf)
+job = submit_dossier(service, RegisterStore(conf), sys.argv[2], owner="key:a").job
+print(job.id, flush=True)
+time.sleep(3600)
+"""
+
+
+def test_sigkill_of_the_whole_service_mid_dossier_then_a_restart_completes_it(
+        conf, register, make_service):
+    """The process that queued the dossier and its workers are killed together while
+    certificates render; a new service resumes the job: exactly the reserved numbers."""
+    import json
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from service.jobs.store import JobStore
+    from tests.conftest import ROOT
+
+    payload = decision_payload(40)
+    doc = register.issue(DECISION, payload, "key:a")
+    settings = {k: conf[k] for k in ("DATA_DIR", "TEMPLATES_DIR", "DATABASE_URL",
+                                     "CHUNK_SIZE", "JOB_WORKERS", "LOG_LEVEL")}
+    proc = subprocess.Popen([sys.executable, "-c", SERVICE_SCRIPT, json.dumps(settings), doc.id],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        job_id = proc.stdout.readline().strip()
+        store = JobStore(RegisterStore(conf).url)
+        deadline = time.monotonic() + 300
+        while store.get(job_id).done < 8:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    assert store.get(job_id).status in ("queued", "running")
+    assert register_numbers(conf) == expected_numbers(payload)
+    service = make_service(conf)  # unfinished jobs: its supervisor starts and resumes them
+    assert wait_finished(service.store, job_id).status == "succeeded"
+    assert register_numbers(conf) == expected_numbers(payload)
+    check_dossier(conf, register, doc.id, job_id, 40)

@@ -279,3 +279,26 @@ def test_sigkill_of_the_whole_service_mid_dossier_then_a_restart_completes_it(
     assert wait_finished(service.store, job_id).status == "succeeded"
     assert register_numbers(conf) == expected_numbers(payload)
     check_dossier(conf, register, doc.id, job_id, 40)
+
+
+def test_two_dossiers_of_one_decision_at_once_make_one_job(conf, register, make_service):
+    import threading
+
+    payload = decision_payload(6)
+    doc = register.issue(DECISION, payload, "key:a")
+    service = make_service(conf, start_supervisor=False)
+    barrier = threading.Barrier(4)
+    found: list[str] = []
+
+    def ask() -> None:
+        barrier.wait()
+        found.append(submit_dossier(service, register, doc.id, start=False).job.id)
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(found) == 4
+    assert len(set(found)) == 1
+    assert register_numbers(conf) == expected_numbers(payload)

@@ -97,3 +97,19 @@ def test_the_commendation_register_lists_searches_and_exports(app, client):
     assert load_workbook(io.BytesIO(xlsx.data)).active.max_row == 3
     viewer = client_as(app, "clerk")
     assert viewer.get(REGISTER).status_code == 200
+
+
+def test_a_row_that_makes_no_certificate_leaves_the_decision_issued_and_says_why(client):
+    payload = decision_payload(3)
+    payload["entries"][1]["name"] = ("Nguyễn Văn " * 12).strip()  # 131: the list takes it
+    response = client.post(ISSUED, json={"document_type": "commendation_decision",
+                                         "payload": payload, "dossier": True})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["dossier"] is None
+    problem = body["dossier_problem"]
+    assert problem["status"] == 422
+    assert {e["pointer"] for e in problem["errors"]} == {"/payload/entries/1/name"}
+    again = client.post(f"{ISSUED}/{body['id']}/dossier")
+    assert again.status_code == 422
+    assert again.get_json()["errors"][0]["pointer"] == "/payload/entries/1/name"

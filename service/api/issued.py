@@ -13,7 +13,10 @@
 
 ``POST /api/v1/issued`` with ``"dossier": true`` (a commendation decision) issues it and
 queues its dossier in the same call: 201 with the issued document and ``dossier`` (the job,
-its ``url``). The commendation register: :mod:`service.api.commendation`.
+its ``url``). When the dossier cannot be queued (a row that makes no valid certificate, a full
+queue) the decision stays issued: 201 with ``"dossier": null`` and ``dossier_problem`` (the
+problem+json the dossier route would answer; fix and ``POST …/<id>/dossier``). The
+commendation register: :mod:`service.api.commendation`.
 
 The register is the office's: every signed-in user and every API key reads it and issues;
 only an admin voids. ``Idempotency-Key`` makes a retried issue return the document the first
@@ -135,7 +138,11 @@ def issue():
         raise as_register_problem(exc, payload_pointer="/payload") from None
     if not with_dossier:
         return _issued_response(doc, 201)
-    job = _submit_dossier(doc.id, key).job
+    try:
+        job = _submit_dossier(doc.id, key).job
+    except Problem as problem:  # the decision is issued all the same: say why no dossier
+        return _issued_response(doc, 201, {"dossier": None,
+                                           "dossier_problem": problem.as_dict()})
     response = _issued_response(doc, 201, {"dossier": dossier_json(job)})
     response.headers["Link"] = f'<{dossier_json(job)["url"]}>; rel="dossier"'
     return response

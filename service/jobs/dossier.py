@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.bulk import Output, prepare
+from service.core_errors import FieldError, InvalidPayload
 from service.db.jobs import DOSSIER, PRINTS_REGISTER, Job
 from service.jobs.job_service import JobService, Submission, request_fingerprint
 from service.register import RegisterStore
@@ -117,12 +118,32 @@ def _item(entry: Mapping[str, Any], code: str, label: str, profile: str) -> dict
     return item
 
 
-def _grouped(entries: Sequence[Mapping[str, Any]], general: str) -> list[tuple[str, Mapping]]:
-    """(award code, row) in award groups, each in the order its award first appears."""
-    order: dict[str, list[Mapping[str, Any]]] = {}
-    for entry in entries:
-        order.setdefault(entry.get("award") or general, []).append(entry)
-    return [(code, entry) for code, rows in order.items() for entry in rows]
+def grouped(entries: Sequence[Mapping[str, Any]], general: str
+            ) -> list[tuple[int, str, Mapping]]:
+    """(row index, award code, row) in award groups, each in the order its award first
+    appears."""
+    order: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
+    for position, entry in enumerate(entries):
+        order.setdefault(entry.get("award") or general, []).append((position, entry))
+    return [(position, code, entry) for code, rows in order.items()
+            for position, entry in rows]
+
+
+ENTRY_FIELDS = {"recipient_name": "name", "recipient_kind": "kind"}
+
+
+def _entry_pointers(exc: InvalidPayload, positions: Sequence[int]) -> InvalidPayload:
+    """A certificate's error pointed at its row of the decision's list
+    (``/items/3/recipient_name`` → ``/entries/7/name``)."""
+    errors = []
+    for err in exc.errors:
+        parts = err.pointer.split("/")
+        if len(parts) > 2 and parts[1] == "items" and parts[2].isdigit():
+            parts[1:3] = ["entries", str(positions[int(parts[2])])]
+            if len(parts) > 3:
+                parts[3] = ENTRY_FIELDS.get(parts[3], parts[3])
+        errors.append(FieldError("/".join(parts), err.code, err.message))
+    return InvalidPayload(errors, exc.detail)
 
 
 def build(view, payload: Mapping[str, Any], settings: Mapping[str, Any]
@@ -131,7 +152,7 @@ def build(view, payload: Mapping[str, Any], settings: Mapping[str, Any]
     general = payload.get("award") or "giay_khen"
     by_award = profiles(settings)
     items, reservations = [], []
-    for index, (code, entry) in enumerate(_grouped(payload["entries"], general)):
+    for index, (_position, code, entry) in enumerate(grouped(payload["entries"], general)):
         label = _award_label(code, entry.get("award_label")
                              or (payload.get("award_title") if code == general else None))
         award = certificate_award(code)
@@ -187,9 +208,15 @@ def submit_dossier(service: JobService, register: RegisterStore, issued_id: str,
     found = existing(service, issued_id)
     if found is not None:
         return Submission(found, True)
-    common, items, reservations = build(view, register.payload(issued_id), service.settings)
-    prepared = prepare(registry.require(CERTIFICATE_TYPE), common, items,
-                       max_items=max(len(items), 1))
+    payload = register.payload(issued_id)
+    common, items, reservations = build(view, payload, service.settings)
+    try:
+        prepared = prepare(registry.require(CERTIFICATE_TYPE), common, items,
+                           max_items=max(len(items), 1))
+    except InvalidPayload as exc:
+        positions = [p for p, _c, _e in grouped(payload["entries"],
+                                                payload.get("award") or "giay_khen")]
+        raise _entry_pointers(exc, positions) from None
     guard = _guard(issued_id)
 
     def reserve_numbers(session: Session, job_id: str) -> None:

@@ -219,6 +219,7 @@ def test_a_persons_history_by_name_within_a_unit(conf, register, make_service):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # every one of the 3.000 PDFs is opened and read
 def test_a_3000_row_decision_issues_and_makes_its_dossier(conf, register, make_service):
     payload = decision_payload(3000)
     doc = register.issue(DECISION, payload, "key:a")

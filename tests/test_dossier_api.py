@@ -10,11 +10,19 @@ import io
 import time
 import zipfile
 
+import pytest
+
 from tests.support.auth import client_as
 from tests.test_dossier import decision_payload
 
 ISSUED = "/api/v1/issued"
 REGISTER = "/api/v1/commendation-register"
+
+
+@pytest.fixture(autouse=True)
+def _stop_the_jobs(app):
+    yield
+    app.extensions["thidua_jobs"].close()  # its supervisor stops before the test ends
 
 
 def wait_done(client, url: str, timeout: float = 300) -> dict:

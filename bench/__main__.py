@@ -11,7 +11,8 @@ import importlib
 import sys
 import time
 
-ORDER = ("render_single", "decision", "lists", "certificates", "jobs", "load", "signing")
+ORDER = ("render_single", "decision", "lists", "certificates", "jobs", "load", "signing",
+         "dossier")
 
 
 def main(argv: list[str]) -> int:

@@ -181,6 +181,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SIGNING_ATTACHMENT_INFO", True, _bool,
             "An attached list starting on its own page carries the agency's signature "
             "information at the top right of its first page (Decree 30)."),
+    Setting("COMMENDATION_REGISTERS", "per_award", str,
+            "Commendation registers (sổ khen thưởng): `per_award`, one numbering per award kind "
+            "(one for Bằng khen, one for Giấy khen, one for certificates of a title), or "
+            "`shared`, one numbering for every certificate of the agency.",
+            lambda v: v in {"per_award", "shared"}, "must be per_award or shared"),
+    Setting("DOSSIER_ACHIEVEMENT", "", str,
+            "The agency's default achievement text printed on a dossier's certificates (a row's "
+            "own `achievement` wins); empty: the decision's reason."),
+    Setting("DOSSIER_PROFILES", "", str,
+            "Certificate profile per award in a dossier, e.g. `bang_khen=a3-landscape,"
+            "giay_khen=a4-landscape`; an award not named prints on `a4-landscape`."),
     # Batch jobs (service/jobs): embedded by default, Celery on Redis when BROKER_URL is set.
     Setting("DATABASE_URL", "", str,
             "Job database as an SQLAlchemy URL (`postgresql://user:password@host/db`); empty: "

@@ -21,6 +21,7 @@ GROUPS = {
     "service.cli.server": {"serve"},
     "service.cli.register": {"issue"},
     "service.cli.signing": {"sign", "verify"},
+    "service.cli.dossier": {"dossier"},
 }
 
 

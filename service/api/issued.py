@@ -11,6 +11,14 @@
 | ``POST /api/v1/issued/<id>/void``        | void it with a reason (admins only)               |
 | ``GET /api/v1/issued/next-number``       | the number the next issue would take (a preview)  |
 | ``POST /api/v1/issued/next-number``      | the same for a draft: validated, with its symbol  |
+| ``POST /api/v1/issued/<id>/dossier``     | the decision's dossier as a batch job → 202       |
+
+``POST /api/v1/issued`` with ``"dossier": true`` (a commendation decision) issues it and
+queues its dossier in the same call: 201 with the issued document and ``dossier`` (the job,
+its ``url``). When the dossier cannot be queued (a row that makes no valid certificate, a full
+queue) the decision stays issued: 201 with ``"dossier": null`` and ``dossier_problem`` (the
+problem+json the dossier route would answer; fix and ``POST …/<id>/dossier``). The
+commendation register: :mod:`service.api.commendation`.
 
 The register is the office's: every signed-in user and every API key reads it and issues;
 only an admin voids. ``Idempotency-Key`` makes a retried issue return the document the first
@@ -46,6 +54,7 @@ from service.api.issued_support import (
     read_year,
 )
 from service.api.lists_form import is_multipart, multipart_doc, multipart_issue_body
+from service.api.schemas import JobSchema
 from service.auth.guard import admin_required, current_principal
 from service.auth.store import Principal
 from service.core_errors import CoreError, FieldError, UnknownDocumentType
@@ -62,13 +71,17 @@ log = logging.getLogger(__name__)
 EXTENSION = "thidua_register"
 ISSUED = IssuedSchema()
 PREVIEW = NumberPreviewSchema()
-ENVELOPE = ("document_type", "payload", "sign")  # sign: false: not signed (service/signing)
+DECISION_TYPE = "commendation_decision"
+ENVELOPE = ("document_type", "payload", "sign", "dossier")  # sign: false: not signed
 
 
 def init_app(app: Flask, smorest: Api) -> None:
     """Open the register (migrating the database) and register its routes."""
+    from service.api import commendation
+
     app.extensions[EXTENSION] = RegisterStore(app.config)
     smorest.register_blueprint(build_blueprint())
+    commendation.init_app(app, smorest)  # the commendation register the dossiers number
 
 
 def register() -> RegisterStore:
@@ -83,9 +96,9 @@ def _principal() -> Principal:
     return principal
 
 
-def _issued_response(doc: IssuedView, status: int = 200):
+def _issued_response(doc: IssuedView, status: int = 200, extra: dict | None = None):
     response = current_app.response_class(
-        json.dumps(ISSUED.dump(doc), ensure_ascii=False), status=status,
+        json.dumps({**ISSUED.dump(doc), **(extra or {})}, ensure_ascii=False), status=status,
         mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     if status == 201:
@@ -95,7 +108,7 @@ def _issued_response(doc: IssuedView, status: int = 200):
     return response
 
 
-def _envelope() -> tuple[registry.DocumentType, dict, bool]:
+def _envelope() -> tuple[registry.DocumentType, dict, bool, bool]:
     limit = int(current_app.config["MAX_DOCUMENT_JSON_BYTES"])
     body = (multipart_issue_body() if is_multipart()  # the payload with its list files
             else read_json(limit, f"Văn bản ban hành tối đa {limit} byte."))
@@ -111,6 +124,9 @@ def _envelope() -> tuple[registry.DocumentType, dict, bool]:
         known = ", ".join(registry.document_types())
         errors.append(FieldError("/document_type", "unknown_document_type",
                                  f"Không có loại văn bản này (có: {known})."))
+    if not isinstance(body.get("dossier", False), bool):
+        errors.append(FieldError("/dossier", "invalid_type",
+                                 "dossier là true (in luôn hồ sơ bằng, giấy khen) hoặc false."))
     if not isinstance(body.get("payload"), dict):
         errors.append(FieldError("/payload", "invalid_type",
                                  "payload phải là một đối tượng JSON (dữ liệu văn bản)."))
@@ -118,7 +134,8 @@ def _envelope() -> tuple[registry.DocumentType, dict, bool]:
         errors.append(FieldError("/sign", "invalid_type", "sign phải là true hoặc false."))
     if errors:
         raise validation_problem(errors)
-    return doc_type, body["payload"], body.get("sign", True)  # type: ignore[return-value]
+    return (doc_type, body["payload"], body.get("sign", True),  # type: ignore[return-value]
+            bool(body.get("dossier")))
 
 
 # ---------------------------------------------------------------------------- views
@@ -127,13 +144,71 @@ def _envelope() -> tuple[registry.DocumentType, dict, bool]:
 def issue():
     """Take the next number, store the DOCX and PDF, record the document: 201."""
     key = idempotency_key()
-    doc_type, payload, sign = _envelope()
+    doc_type, payload, sign, with_dossier = _envelope()
+    if with_dossier and doc_type.id != DECISION_TYPE:
+        raise validation_problem([FieldError("/dossier", "not_a_decision",
+                                             "Chỉ quyết định khen thưởng mới có hồ sơ bằng, "
+                                             "giấy khen.")])
     try:
         doc = register().issue(doc_type, payload, _principal().owner, idempotency_key=key,
                                sign=sign)
     except (RegisterError, CoreError) as exc:
         raise as_register_problem(exc, payload_pointer="/payload") from None
-    return _issued_response(doc, 201)
+    if not with_dossier:
+        return _issued_response(doc, 201)
+    try:
+        job = _submit_dossier(doc.id, key).job
+    except Problem as problem:  # the decision is issued all the same: say why no dossier
+        return _issued_response(doc, 201, {"dossier": None,
+                                           "dossier_problem": problem.as_dict()})
+    response = _issued_response(doc, 201, {"dossier": dossier_json(job)})
+    response.headers["Link"] = f'<{dossier_json(job)["url"]}>; rel="dossier"'
+    return response
+
+
+def dossier_json(job) -> dict:
+    from service.api.batches import job_json
+
+    return {**job_json(job), "url": url_for("batches.get_batch", job_id=job.id)}
+
+
+def _submit_dossier(issued_id: str, key: str | None):
+    from service.api.batches import jobs
+    from service.jobs.dossier import NotADecision, submit_dossier
+    from service.jobs.runner import IdempotencyMismatch, QueueFull
+
+    try:
+        return submit_dossier(jobs(), register(), issued_id, owner=_principal().owner,
+                              idempotency_key=key and f"dossier:{key}")
+    except NotADecision as exc:
+        raise Problem(409, "not_a_decision", "Không có hồ sơ cho văn bản này",
+                      exc.reason) from None
+    except (RegisterError, CoreError) as exc:
+        raise as_register_problem(exc, payload_pointer="/payload") from None
+    except IdempotencyMismatch as mismatch:
+        raise Problem(422, "idempotency_key_reused", "Idempotency-Key đã dùng cho yêu cầu "
+                      "khác", f"Khóa này đã tạo lô {mismatch.existing.id}.") from None
+    except QueueFull as full:
+        problem = Problem(503, "queue_full", "Hàng đợi đang đầy",
+                          f"Đang có {full.depth} mục chờ tạo; hồ sơ chưa được tạo, vui lòng "
+                          f"gửi lại sau khoảng {full.retry_after_s} giây.")
+        problem.headers["Retry-After"] = str(full.retry_after_s)
+        raise problem from None
+
+
+def dossier(issued_id: str):
+    """The certificates of everyone on the decision's list, its files and its register
+    entries as one ZIP, made by a batch job: 202 with the job (``Location``). Asked again
+    while it runs or once delivered: the same job."""
+    submission = _submit_dossier(issued_id, idempotency_key())
+    response = current_app.response_class(
+        json.dumps(dossier_json(submission.job), ensure_ascii=False), status=202,
+        mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Location"] = url_for("batches.get_batch", job_id=submission.job.id)
+    if submission.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 def next_number():
@@ -149,7 +224,7 @@ def next_number():
 def next_number_of_draft():
     """The number, symbol and date a draft would be issued with now (validated as an issue
     would be; nothing is reserved or stored)."""
-    doc_type, payload, _sign = _envelope()
+    doc_type, payload, _sign, _dossier = _envelope()
     try:
         preview = preview_draft(register(), doc_type, payload)
     except (RegisterError, CoreError) as exc:
@@ -345,6 +420,15 @@ def _add_document_routes(blp: Blueprint) -> None:
 
     for fmt in (Format.PDF, Format.DOCX):
         _add_download_route(blp, fmt)
+
+    @blp.route("/issued/<issued_id>/dossier", methods=["POST"], endpoint="dossier")
+    @blp.doc(summary="Làm hồ sơ khen thưởng (bằng, giấy khen, sổ) của một quyết định",
+             parameters=[IDEMPOTENCY_HEADER])
+    @blp.response(202, JobSchema, description="Lô tạo hồ sơ (tài nguyên lô)")
+    @problems(blp, 404, 409, 422, 503)
+    @wraps(dossier)
+    def _dossier(issued_id: str):
+        return dossier(issued_id)
 
     @blp.route("/issued/<issued_id>/void", methods=["POST"], endpoint="void")
     @blp.doc(summary="Hủy một văn bản đã ban hành (quản trị viên)",

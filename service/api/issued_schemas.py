@@ -73,6 +73,9 @@ class IssueRequestSchema(Schema):
                        "date để null thì lấy ngày ban hành là hôm nay."})
     sign = fields.Boolean(load_default=True, metadata={
         "description": "Khi máy chủ có khóa ký số của cơ quan: false để không ký tệp PDF."})
+    dossier = fields.Boolean(load_default=False, metadata={
+        "description": "Quyết định khen thưởng: true để tạo luôn hồ sơ (bằng, giấy khen, sổ "
+                       "khen thưởng) bằng một lô; câu trả lời có thêm dossier (lô, url)."})
 
 
 class VoidRequestSchema(Schema):

@@ -17,20 +17,22 @@ users            web users: create, list, passwd, role, disable, enable, unlock
 issue TYPE F     issue a document: the register's next number, DOCX and PDF stored
 sign F -o OUT    sign a PDF (the agency's key from THIDUA_SIGNING_*; --as person, --prepare)
 verify F         check every digital signature of a PDF (a report in Vietnamese)
+dossier ID -o Z  the dossier of an issued decision: certificates, register numbers, ZIP
 """
 
 from __future__ import annotations
 
 import click
 
-from service.cli import accounts, batches, documents, register, server, signing
+from service.cli import accounts, batches, documents, dossier, register, server, signing
 from service.cli.server import first_admin_notice
 
 __all__ = ["first_admin_notice", "main"]
 
 # one module per command group: documents (render, validate, types, schema, build-templates,
 # config), batches (batch, batch-template, worker, cleanup, db-upgrade, db-revision),
-# accounts (keys, users), server (serve), register (issue), signing (sign, verify); shared
+# accounts (keys, users), server (serve), register (issue), dossier (dossier), signing (sign,
+# verify); shared
 # helpers in common.py
 
 
@@ -40,6 +42,6 @@ def main() -> None:
 
 
 for _command in (*documents.COMMANDS, *batches.COMMANDS, *accounts.COMMANDS, *server.COMMANDS,
-                 *register.COMMANDS, *signing.COMMANDS):
+                 *register.COMMANDS, *dossier.COMMANDS, *signing.COMMANDS):
     main.add_command(_command)
 del _command

@@ -39,6 +39,9 @@ STEP_STATUSES = (PENDING, RUNNING, DONE, FAILED, CANCELLED, SPLIT, ITEM_FAILED)
 # Step kinds.
 RENDER, MERGE = "render", "merge"
 
+# Job kinds.
+BATCH, DOSSIER = "batch", "dossier"
+
 
 class Job(Base):
     __tablename__ = "batch_jobs"
@@ -68,6 +71,10 @@ class Job(Base):
     # the register numbers (số sổ) numbered from ``common.register_start``, inclusive
     register_first: Mapped[int | None] = mapped_column(BigInteger)
     register_last: Mapped[int | None] = mapped_column(BigInteger)
+    # ``batch`` (a list submitted as a batch) or ``dossier`` (the certificates and files of
+    # an issued decision, ``source`` its id; service.jobs.dossier)
+    kind: Mapped[str] = mapped_column(String(16), default=BATCH, server_default=BATCH)
+    source: Mapped[str | None] = mapped_column(String(32), index=True)
 
     steps: Mapped[list[Step]] = relationship(back_populates="job", cascade="all, delete-orphan",
                                              passive_deletes=True, order_by="Step.number")

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from service.bulk import Output
 from service.db import database_url, on_dispose
-from service.db.jobs import ACTIVE, MERGE
+from service.db.jobs import ACTIVE, DONE, DOSSIER, MERGE, RENDER
 from service.jobs.files import JobFiles
 from service.jobs.store import JobStore, StepView
 
@@ -149,44 +150,63 @@ def run_step(ctx: JobContext, step: StepView) -> str:
         return "failed"
 
 
-def _render(ctx: JobContext, step: StepView) -> str:
-    from service import registry
-    from service.bulk import Output, render_chunk, write_atomic
-    from service.rendering import get_renderer
+def _chunk_output(step: StepView) -> Output:
+    """A dossier's render steps make merged PDFs (split per certificate at the end)."""
+    return Output.PDF if step.job_kind == DOSSIER else Output(step.output)
 
-    output = Output(step.output)
-    path = ctx.files.chunk_path(step.job_id, step.number, output)
+
+def _render(ctx: JobContext, step: StepView) -> str:
+    from service.bulk import write_atomic
+
+    path = ctx.files.chunk_path(step.job_id, step.number, _chunk_output(step))
     if not path.exists():
-        doc_type = registry.get(step.document_type)
-        if doc_type is None:
-            raise StepFailed("unknown_document_type",
-                             f"Loại văn bản “{step.document_type}” không còn được hỗ trợ.")
-        try:
-            items = _step_items(ctx, step)
-        except FileNotFoundError:
-            raise StepFailed("input_missing", f"Dữ liệu đầu vào của {_what(step)} không còn "
-                                              f"trên đĩa; hãy gửi lại lô.") from None
-        try:
-            content = render_chunk(get_renderer(ctx.settings["TEMPLATES_DIR"]), doc_type,
-                                   items, output)
-        except Exception as exc:
-            interrupt = _interrupt_cause(exc)
-            if interrupt is not None:  # the renderer wrapped it (RenderError from …)
-                raise interrupt from None
-            log.exception("batch chunk render failed",
-                          extra={"job": step.job_id, "step": step.number})
-            cause = _os_error_cause(exc)
-            if cause is not None:  # e.g. a full temporary directory while rendering
-                raise _write_error(cause, step) from None
-            raise StepFailed("render_failed",
-                             f"Không tạo được văn bản của {_what(step)}; lỗi đã được ghi "
-                             f"lại.") from None
+        content = _render_content(ctx, step)
         try:
             write_atomic(path, content)
         except OSError as exc:
             raise _write_error(exc, step) from None
     finish = ctx.store.finish_render(step.job_id, step.number)
     return "merge_ready" if finish.merge_ready else "done"
+
+
+def _load_items(ctx: JobContext, step: StepView) -> list:
+    try:
+        items = _step_items(ctx, step)
+    except FileNotFoundError:
+        raise StepFailed("input_missing", f"Dữ liệu đầu vào của {_what(step)} không còn "
+                                          f"trên đĩa; hãy gửi lại lô.") from None
+    if step.job_kind == DOSSIER:  # the commendation register numbers reserved for them
+        from service.jobs.dossier_zip import numbered
+
+        items = numbered(ctx.settings, step.job_id, items)
+    return items
+
+
+def _render_content(ctx: JobContext, step: StepView) -> bytes:
+    from service import registry
+    from service.bulk import render_chunk
+    from service.rendering import get_renderer
+
+    doc_type = registry.get(step.document_type)
+    if doc_type is None:
+        raise StepFailed("unknown_document_type",
+                         f"Loại văn bản “{step.document_type}” không còn được hỗ trợ.")
+    items = _load_items(ctx, step)
+    try:
+        return render_chunk(get_renderer(ctx.settings["TEMPLATES_DIR"]), doc_type, items,
+                            _chunk_output(step))
+    except Exception as exc:
+        interrupt = _interrupt_cause(exc)
+        if interrupt is not None:  # the renderer wrapped it (RenderError from …)
+            raise interrupt from None
+        log.exception("batch chunk render failed",
+                      extra={"job": step.job_id, "step": step.number})
+        cause = _os_error_cause(exc)
+        if cause is not None:  # e.g. a full temporary directory while rendering
+            raise _write_error(cause, step) from None
+        raise StepFailed("render_failed",
+                         f"Không tạo được văn bản của {_what(step)}; lỗi đã được ghi "
+                         f"lại.") from None
 
 
 def _source(step: StepView) -> int:
@@ -215,11 +235,9 @@ def _record_failed_rows(ctx: JobContext, job_id: str) -> None:
 
 
 def _merge(ctx: JobContext, step: StepView) -> str:
-    from service.bulk import Output, assemble
-
     _record_failed_rows(ctx, step.job_id)
     output = Output(step.output)
-    paths = [ctx.files.chunk_path(step.job_id, n, output)
+    paths = [ctx.files.chunk_path(step.job_id, n, _chunk_output(step))
              for n in ctx.store.delivered_steps(step.job_id)]
     missing = [p for p in paths if not p.exists()]
     dest = ctx.files.result_path(step.job_id, output)
@@ -231,22 +249,42 @@ def _merge(ctx: JobContext, step: StepView) -> str:
             raise StepFailed("chunk_missing",
                              f"Thiếu {len(missing)} phần đã tạo (tệp bị xóa khỏi đĩa); hãy "
                              f"gửi lại lô.")
-        try:
-            assemble(paths, output, dest)
-        except OSError as exc:
-            raise _write_error(exc, step) from None
-        except Exception as exc:
-            interrupt = _interrupt_cause(exc)
-            if interrupt is not None:
-                raise interrupt from None
-            log.exception("batch merge failed", extra={"job": step.job_id})
-            raise StepFailed("merge_failed", "Không ghép được các phần thành tệp kết quả; lỗi "
-                                             "đã được ghi lại.") from None
+        _assemble(ctx, step, paths, dest)
     size = Path(dest).stat().st_size
     if ctx.store.finish_merge(step.job_id, step.number, size):
         ctx.files.remove_intermediates(step.job_id)
         return "succeeded"
     return "inactive"
+
+
+def _assemble(ctx: JobContext, step: StepView, paths: list[Path], dest: Path) -> None:
+    from service.bulk import assemble
+
+    try:
+        if step.job_kind == DOSSIER:
+            _assemble_dossier(ctx, step, paths, dest)
+        else:
+            assemble(paths, Output(step.output), dest)
+    except OSError as exc:
+        raise _write_error(exc, step) from None
+    except Exception as exc:
+        interrupt = _interrupt_cause(exc)
+        if interrupt is not None:
+            raise interrupt from None
+        log.exception("batch merge failed", extra={"job": step.job_id})
+        raise StepFailed("merge_failed", "Không ghép được các phần thành tệp kết quả; lỗi "
+                                         "đã được ghi lại.") from None
+
+
+def _assemble_dossier(ctx: JobContext, step: StepView, paths: list[Path], dest: Path) -> None:
+    from service.jobs.dossier_zip import assemble_dossier
+
+    job = ctx.store.get(step.job_id)
+    done = sorted((s for s in ctx.store.steps(step.job_id)
+                   if s.kind == RENDER and s.status == DONE), key=lambda s: s.start)
+    chunks = [(path, _step_items(ctx, s)) for path, s in zip(paths, done, strict=True)]
+    failed = {i for s in ctx.store.failed_item_steps(step.job_id) for i in range(s.start, s.stop)}
+    assemble_dossier(ctx.settings, step.job_id, job.source if job else "", chunks, failed, dest)
 
 
 def forget_contexts(url: str) -> None:

@@ -128,7 +128,8 @@ class JobService:
 
     def submit(self, doc_type, output: Output | str, items: Sequence, *, owner: str | None = None,
                idempotency_key: str | None = None, fingerprint: str | None = None,
-               start: bool = True, register: range | None = None) -> Submission:
+               start: bool = True, register: range | None = None, kind: str = "batch",
+               source: str | None = None, reserve=None) -> Submission:
         """Store validated items (:func:`service.bulk.prepare`'s output) as a queued job and
         wake the supervisor (``start=False``: only store it). ``register``: the register
         numbers the job prints, refused while the owner has a job printing any of them.
@@ -148,7 +149,8 @@ class JobService:
                                         idempotency_key=idempotency_key,
                                         request_hash=fingerprint,
                                         max_queue_items=int(self.settings["QUEUE_MAX_ITEMS"]),
-                                        register=register)
+                                        register=register, kind=kind, source=source,
+                                        reserve=reserve)
         except QueueDepthExceeded as exceeded:  # another batch filled the queue meanwhile
             self.files.remove_job(job_id)
             raise self._queue_full(exceeded.depth, len(items)) from None

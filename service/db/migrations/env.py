@@ -6,7 +6,12 @@
 
 from alembic import context
 
-from service.db import auth, jobs, register  # noqa: F401  (every store registers its tables)
+from service.db import (  # noqa: F401  (every store registers its tables)
+    auth,
+    commendation,
+    jobs,
+    register,
+)
 from service.db.base import Base
 
 config = context.config

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from sqlalchemy import Float, case, cast, func, or_, select, text, update
@@ -13,8 +13,10 @@ from service import db
 from service.db.base import utcnow
 from service.db.jobs import (
     ACTIVE,
+    BATCH,
     CANCELLED,
     DONE,
+    DOSSIER,
     FAILED,
     FINISHED,
     ITEM_FAILED,
@@ -70,14 +72,19 @@ class _JobRecords:
                    spans: Sequence[range], chunk_size: int, owner: str | None = None,
                    idempotency_key: str | None = None, request_hash: str | None = None,
                    max_queue_items: int | None = None,
-                   register: range | None = None) -> JobView:
+                   register: range | None = None, kind: str = BATCH,
+                   source: str | None = None,
+                   reserve: Callable[[Session, str], None] | None = None) -> JobView:
         """Insert a queued job with one render step per span and a merge step.
 
         With ``max_queue_items`` the queue depth is checked in the same transaction, under
         the write lock (SQLite) or a transaction-scoped advisory lock (PostgreSQL), so two
         batches submitted at the same moment cannot both pass the limit. ``register`` (the
         register numbers the job prints) is checked the same way against the owner's jobs of
-        this document type that print or printed (:data:`PRINTS_REGISTER`).
+        this document type that print or printed (:data:`PRINTS_REGISTER`). ``reserve``
+        runs in the same transaction, under the same lock, with the session and the job's id
+        (a dossier takes its commendation register numbers there: no job without its numbers,
+        no numbers without their job).
 
         :raises IdempotencyConflict: the (owner, key) pair is taken.
         :raises QueueDepthExceeded: the job would take the queue past ``max_queue_items``.
@@ -89,7 +96,7 @@ class _JobRecords:
                   status=QUEUED, total=total, done=0, failed=0, chunk_size=chunk_size,
                   chunk_count=len(spans), chunks_done=0, idempotency_scope=owner or "",
                   idempotency_key=idempotency_key, request_hash=request_hash,
-                  created_at=now, updated_at=now)
+                  created_at=now, updated_at=now, kind=kind, source=source)
         if register:
             job.register_first, job.register_last = register.start, register[-1]
         job.steps = [Step(number=n, kind=RENDER, start=s.start, stop=s.stop, status=PENDING,
@@ -98,7 +105,7 @@ class _JobRecords:
                               status=PENDING, attempts=0))
         try:
             with self._write() as session, session.begin():
-                if (max_queue_items is not None or register) \
+                if (max_queue_items is not None or register or reserve) \
                         and self.engine.dialect.name == "postgresql":
                     session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                     {"key": _QUEUE_LOCK_KEY})
@@ -109,6 +116,9 @@ class _JobRecords:
                     if depth + total > max_queue_items:
                         raise QueueDepthExceeded(depth)
                 session.add(job)
+                if reserve is not None:
+                    session.flush()
+                    reserve(session, job_id)
         except IntegrityError:
             existing = (self.find_by_idempotency_key(owner, idempotency_key)
                         if idempotency_key else None)
@@ -121,6 +131,14 @@ class _JobRecords:
         with self._read() as session:
             job = session.scalar(select(Job).where(Job.idempotency_scope == (owner or ""),
                                                    Job.idempotency_key == key))
+            return None if job is None else _job_view(job, self._failed_steps(session, job))
+
+    def find_dossier(self, source: str) -> JobView | None:
+        """The dossier job of an issued decision that runs or was delivered, if any."""
+        with self._read() as session:
+            job = session.scalar(select(Job).where(Job.kind == DOSSIER, Job.source == source,
+                                                   Job.status.in_(PRINTS_REGISTER))
+                                 .order_by(Job.created_at.desc()).limit(1))
             return None if job is None else _job_view(job, self._failed_steps(session, job))
 
     def get(self, job_id: str) -> JobView | None:

@@ -88,6 +88,8 @@ class JobView:
     register_first: int | None = None
     register_last: int | None = None
     failed_items: tuple[dict, ...] = ()  # the poison items, in list order
+    kind: str = "batch"                  # batch or dossier (service.db.jobs)
+    source: str | None = None            # a dossier's issued decision
 
     @property
     def finished(self) -> bool:
@@ -108,6 +110,7 @@ class StepView:
     output: str
     chunk_count: int
     chunk_size: int = 0  # of the job: step ``start // chunk_size + 1``'s input holds the items
+    job_kind: str = "batch"
 
     @property
     def size(self) -> int:
@@ -130,7 +133,7 @@ def _job_view(job: Job, steps: Iterable[Step] = ()) -> JobView:
                    job.idempotency_key, job.request_hash, job.error_code, job.error_message,
                    job.result_bytes, job.created_at, job.started_at, job.finished_at,
                    job.files_removed_at, tuple(errors), job.register_first, job.register_last,
-                   tuple(failed_items))
+                   tuple(failed_items), job.kind or "batch", job.source)
 
 
 def _failed_item(step: Step) -> dict:
@@ -146,7 +149,7 @@ def _failed_item(step: Step) -> dict:
 def _step_view(step: Step, job: Job) -> StepView:
     return StepView(step.job_id, step.number, step.kind, step.start, step.stop, step.status,
                     step.attempts, step.claimed_by, job.document_type, job.output,
-                    job.chunk_count, job.chunk_size)
+                    job.chunk_count, job.chunk_size, job.kind or "batch")
 
 
 # ---------------------------------------------------------------------------- outcomes

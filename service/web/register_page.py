@@ -82,6 +82,9 @@ def read_search(args: Mapping[str, str]) -> Search:
                   page=_int(args.get("trang"), 1, 100_000) or 1)
 
 
+DOSSIER_TYPE = "commendation_decision"
+
+
 def issuable_types() -> list[registry.DocumentType]:
     return [t for t in registry.document_types().values() if is_issuable(t)]
 
@@ -95,7 +98,9 @@ def entry(doc: IssuedView) -> dict:
             "pdf": url_for("issued.download_pdf", issued_id=doc.id) if doc.files.get("pdf")
             else None,
             "docx": url_for("issued.download_docx", issued_id=doc.id)
-            if doc.files.get("docx") else None}
+            if doc.files.get("docx") else None,
+            # an issued commendation decision makes its dossier (certificates, register)
+            "dossier": doc.document_type == DOSSIER_TYPE and not doc.voided}
 
 
 @bp.get("/so-dang-ky")

@@ -277,3 +277,38 @@ def test_a_retry_after_a_lost_answer_returns_the_document_already_issued(page, w
     # the one failed load Chromium logs is the answer this test threw away
     page.problems.errors[:] = [e for e in page.problems.errors
                                if not ("ERR_FAILED" in e and e.endswith("/api/v1/issued)"))]
+
+
+def test_an_issued_decision_makes_its_dossier_from_the_register_page(page, web_service):
+    """One action on the register page: the dossier (the certificates of everyone on the
+    decision's list, numbered from the commendation register) with its progress, then its
+    download; a directive has no such action."""
+    import zipfile
+
+    abbreviation = agency()
+    word = "".join(random.choices(string.ascii_lowercase, k=8))
+    issue(page, "commendation_decision", abbreviation, f"Về việc khen thưởng ({word})",
+          f"01/QĐ-{abbreviation}")
+    page.goto(f"/so-dang-ky?tu-khoa={word}")
+    row = page.locator("#register-table tbody tr")
+    expect()(row).to_have_count(1)
+    row.get_by_role("button", name="Làm hồ sơ khen thưởng").click()
+    link = row.get_by_role("link", name=re.compile("Tải hồ sơ"))
+    expect()(link).to_be_visible(timeout=240_000)
+    for size in (WIDE, NARROW):
+        page.set_viewport_size(size)
+        screenshot(page, "register-dossier")
+    page.set_viewport_size(WIDE)
+    with page.expect_download() as download:
+        link.click()
+    with zipfile.ZipFile(Path(download.value.path())) as archive:
+        names = archive.namelist()
+    assert any(name.lower().endswith(".xlsx") for name in names), names
+    pdfs = [name for name in names if name.lower().endswith(".pdf")]
+    assert len(pdfs) >= 3, names  # the decision, the merged certificates, one per person
+
+    other, second = "".join(random.choices(string.ascii_lowercase, k=8)), agency()
+    issue(page, "directive", second, f"Về việc phát động thi đua ({other})", f"01/CT-{second}")
+    page.goto(f"/so-dang-ky?tu-khoa={other}")
+    expect()(page.locator("#register-table tbody tr")).to_have_count(1)
+    expect()(page.get_by_role("button", name="Làm hồ sơ khen thưởng")).to_have_count(0)

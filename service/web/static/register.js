@@ -3,6 +3,7 @@
 
 import { h } from "./form.js";
 import { apiPost, apiRoot, networkProblem, notify, readProblem } from "./common.js";
+import { setupDossiers } from "./dossier.js";
 
 const $ = (id) => document.getElementById(id);
 const FLASH = "register-flash";
@@ -14,6 +15,8 @@ if (flash) {
   window.sessionStorage.removeItem(FLASH);
   notify(notice, "success", flash);
 }
+
+setupDossiers();
 
 const dialog = $("void-dialog");
 if (dialog) setupVoid(dialog);

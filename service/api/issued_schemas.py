@@ -46,6 +46,8 @@ class IssuedSchema(Schema):
     voided_at = Stamp(allow_none=True)
     void_reason = fields.String(allow_none=True)
     voided_by = fields.String(allow_none=True)
+    verification_code = fields.String(allow_none=True, metadata={
+        "description": "Mã xác minh: trang công khai /xac-minh/<mã> (XXXX-XXXX-XXXX-XXXX)"})
 
     def _signer(self, doc: Any) -> dict[str, str]:
         return {"name": doc.signer_name, "position": doc.signer_position}

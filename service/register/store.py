@@ -50,6 +50,7 @@ from service.register.numbering import (
     sequence_scope,
 )
 from service.register.query import search_statement
+from service.register.verification import new_code
 from service.register.views import Filters, IssuedView, Page, issued_view
 from service.registry import DocumentType, Format, Prepared
 from service.signing.issue import FinishPdf, agency_signer
@@ -192,7 +193,7 @@ class RegisterStore:
             signer_position=signer["position"],
             recipients=json.dumps(list(prepared["recipients"]), ensure_ascii=False),
             payload=json.dumps(_json_ready(numbered), ensure_ascii=False),
-            issued_at=utcnow())
+            issued_at=utcnow(), verification_code=new_code())
 
     def _store_files(self, row: IssuedDocument, rendered: Mapping[Format, bytes],
                      written: list[str], sign: bool = True) -> None:

@@ -34,7 +34,8 @@ from service.ratelimit import TokenBuckets
 from service.register import IssuedView
 from service.register.verification import by_code
 
-bp = Blueprint("public", __name__, url_prefix="/xac-minh")
+PREFIX = "/xac-minh"
+bp = Blueprint("public", __name__, url_prefix=PREFIX)
 BUCKETS = "thidua_public_rate"
 MAX_UPLOAD = 20 * 1024 * 1024
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
@@ -123,9 +124,8 @@ def no_listing() -> Response:
 
 
 def _before() -> Response | None:
-    if not request.path.startswith(bp.url_prefix or "/xac-minh"):
+    if request.blueprint != bp.name:
         return None
-    request.environ.pop("HTTP_COOKIE", None)  # no session, no clerk: the public's page
     buckets: TokenBuckets = current_app.extensions[BUCKETS]
     wait = buckets.take(request.remote_addr or "unknown")
     if wait > 0:
@@ -135,8 +135,23 @@ def _before() -> Response | None:
     return None
 
 
+class _WithoutCookies:
+    """WSGI: requests to the public pages arrive without cookies (no session, no clerk, no
+    CSRF token to check: the page changes nothing), and set none."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path == PREFIX or path.startswith(PREFIX + "/"):
+            environ.pop("HTTP_COOKIE", None)
+        return self.wsgi_app(environ, start_response)
+
+
 def init_app(app: Flask) -> None:
     """The public pages, with their own rate limit ahead of every other check."""
+    app.wsgi_app = _WithoutCookies(app.wsgi_app)  # type: ignore[method-assign]
     per_minute = app.config.get("PUBLIC_RATE_LIMIT", 20)
     app.extensions[BUCKETS] = TokenBuckets(per_minute / 60.0, per_minute)
     app.before_request_funcs.setdefault(None, []).insert(0, _before)

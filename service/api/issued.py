@@ -62,7 +62,8 @@ log = logging.getLogger(__name__)
 EXTENSION = "thidua_register"
 ISSUED = IssuedSchema()
 PREVIEW = NumberPreviewSchema()
-ENVELOPE = ("document_type", "payload", "sign")  # sign: false: not signed (service/signing)
+ENVELOPE = ("document_type", "payload", "sign", "pdfa")  # sign: false: not signed
+# (service/signing); pdfa: true/false: PDF/A-2b or not (default: the PDFA_ISSUED setting)
 
 
 def init_app(app: Flask, smorest: Api) -> None:
@@ -95,7 +96,16 @@ def _issued_response(doc: IssuedView, status: int = 200):
     return response
 
 
-def _envelope() -> tuple[registry.DocumentType, dict, bool]:
+def _pdfa(body: dict, errors: list[FieldError]) -> bool | None:
+    raw = body.get("pdfa")
+    if raw in ("true", "false"):  # a multipart form's field is text
+        return raw == "true"
+    if raw is not None and not isinstance(raw, bool):
+        errors.append(FieldError("/pdfa", "invalid_type", "pdfa phải là true hoặc false."))
+    return raw if isinstance(raw, bool) else None
+
+
+def _envelope() -> tuple[registry.DocumentType, dict, bool, bool | None]:
     limit = int(current_app.config["MAX_DOCUMENT_JSON_BYTES"])
     body = (multipart_issue_body() if is_multipart()  # the payload with its list files
             else read_json(limit, f"Văn bản ban hành tối đa {limit} byte."))
@@ -116,9 +126,10 @@ def _envelope() -> tuple[registry.DocumentType, dict, bool]:
                                  "payload phải là một đối tượng JSON (dữ liệu văn bản)."))
     if not isinstance(body.get("sign", True), bool):
         errors.append(FieldError("/sign", "invalid_type", "sign phải là true hoặc false."))
+    pdfa = _pdfa(body, errors)
     if errors:
         raise validation_problem(errors)
-    return doc_type, body["payload"], body.get("sign", True)  # type: ignore[return-value]
+    return doc_type, body["payload"], body.get("sign", True), pdfa  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------------------- views
@@ -127,10 +138,10 @@ def _envelope() -> tuple[registry.DocumentType, dict, bool]:
 def issue():
     """Take the next number, store the DOCX and PDF, record the document: 201."""
     key = idempotency_key()
-    doc_type, payload, sign = _envelope()
+    doc_type, payload, sign, pdfa = _envelope()
     try:
         doc = register().issue(doc_type, payload, _principal().owner, idempotency_key=key,
-                               sign=sign)
+                               sign=sign, pdfa=pdfa)
     except (RegisterError, CoreError) as exc:
         raise as_register_problem(exc, payload_pointer="/payload") from None
     return _issued_response(doc, 201)

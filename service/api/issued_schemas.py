@@ -75,6 +75,9 @@ class IssueRequestSchema(Schema):
                        "date để null thì lấy ngày ban hành là hôm nay."})
     sign = fields.Boolean(load_default=True, metadata={
         "description": "Khi máy chủ có khóa ký số của cơ quan: false để không ký tệp PDF."})
+    pdfa = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "true: tệp PDF lưu trữ PDF/A-2b (ký sau khi chuyển); mặc định theo "
+                       "THIDUA_PDFA_ISSUED."})
 
 
 class VoidRequestSchema(Schema):

@@ -160,7 +160,7 @@ def next_number():
 def next_number_of_draft():
     """The number, symbol and date a draft would be issued with now (validated as an issue
     would be; nothing is reserved or stored)."""
-    doc_type, payload, _sign = _envelope()
+    doc_type, payload, _sign, _pdfa = _envelope()
     try:
         preview = preview_draft(register(), doc_type, payload)
     except (RegisterError, CoreError) as exc:

@@ -267,19 +267,20 @@ class CertificateSchema(StrictSchema):
                               metadata={"title": "Chỉnh lệch dọc (mm)",
                                         "description": "In phôi: thay độ lệch dọc của hồ sơ."})
     # the verification code of the issued certificate (issue 15): with it the sheet prints a
-    # QR to the public page /xac-minh/<code> and the code in small text
+    # QR to the public page /xac-minh/<code> and the code in small text; set by the register
+    # that issues the certificate, never typed by a clerk ("form": False: not on the page)
     verification_code = Text(load_default=None, allow_none=True, max_length=19,
                              pattern=VERIFICATION_CODE,
-                             metadata={"title": "Mã xác minh",
+                             metadata={"form": False, "title": "Mã xác minh",
                                        "description": "Mã do sổ cấp khi ban hành, dạng "
                                                       "XXXX-XXXX-XXXX-XXXX."})
     verification_url = Text(load_default=None, allow_none=True, max_length=300,
                             pattern=r"https?://\S+",
-                            metadata={"title": "Địa chỉ xác minh",
+                            metadata={"form": False, "title": "Địa chỉ xác minh",
                                       "description": "Địa chỉ mã QR mở; để trống: địa chỉ công "
                                                      "khai của dịch vụ + /xac-minh/<mã>."})
     qr = fields.Boolean(load_default=None, allow_none=True,
-                        metadata={"title": "In mã QR",
+                        metadata={"form": False, "title": "In mã QR",
                                   "description": "Có mã xác minh thì in mã QR (mặc định); "
                                                  "false: không in."})
 

@@ -36,6 +36,7 @@ RECIPIENT_KINDS = ("ca_nhan", "tap_the")
 HONORIFICS = ("ong", "ba", "dong_chi")
 MODES = ("full", "blank")
 MAX_EMBLEM_BYTES = 512 * 1024
+VERIFICATION_CODE = r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}"  # Crockford base32
 
 
 class Choice(Text):
@@ -265,6 +266,23 @@ class CertificateSchema(StrictSchema):
     offset_y_mm = Millimetres(load_default=None, allow_none=True,
                               metadata={"title": "Chỉnh lệch dọc (mm)",
                                         "description": "In phôi: thay độ lệch dọc của hồ sơ."})
+    # the verification code of the issued certificate (issue 15): with it the sheet prints a
+    # QR to the public page /xac-minh/<code> and the code in small text; set by the register
+    # that issues the certificate, never typed by a clerk ("form": False: not on the page)
+    verification_code = Text(load_default=None, allow_none=True, max_length=19,
+                             pattern=VERIFICATION_CODE,
+                             metadata={"form": False, "title": "Mã xác minh",
+                                       "description": "Mã do sổ cấp khi ban hành, dạng "
+                                                      "XXXX-XXXX-XXXX-XXXX."})
+    verification_url = Text(load_default=None, allow_none=True, max_length=300,
+                            pattern=r"https?://\S+",
+                            metadata={"form": False, "title": "Địa chỉ xác minh",
+                                      "description": "Địa chỉ mã QR mở; để trống: địa chỉ công "
+                                                     "khai của dịch vụ + /xac-minh/<mã>."})
+    qr = fields.Boolean(load_default=None, allow_none=True,
+                        metadata={"form": False, "title": "In mã QR",
+                                  "description": "Có mã xác minh thì in mã QR (mặc định); "
+                                                 "false: không in."})
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:

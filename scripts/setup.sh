@@ -15,8 +15,9 @@ runtime_debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 libharfbuzz0b
 # fonts-liberation2: Times New Roman metrics with Vietnamese (1.x has none) for LibreOffice,
 # which lays out the DOCX in the page-break tests
 # softhsm2: a PKCS#11 token in a directory, for the signing tests (tests/test_signing_keys.py)
+# zbar-tools: zbarimg reads the verification QR off a rendered page (tests/test_verification_qr.py)
 test_debs=(poppler-utils chromium libreoffice-writer-nogui fonts-liberation2 redis-server postgresql
-           softhsm2)
+           softhsm2 zbar-tools)
 
 debs=("${runtime_debs[@]}")
 [ "$want_test" = 1 ] && debs+=("${test_debs[@]}")

@@ -234,6 +234,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RESULT_TTL_HOURS", 72, int,
             "Hours a finished job's files are kept; then `python -m service cleanup` removes "
             "them.", _positive, "must be positive"),
+    Setting("PUBLIC_URL", "", str,
+            "Public address of the service (`https://thidua.example.gov.vn`): the QR on an "
+            "issued certificate holds it + `/xac-minh/<code>`."),
+    Setting("PUBLIC_MASK_NAMES", False, _bool,
+            "The public page `/xac-minh/<code>` shows a certificate's recipient as initials "
+            "only (`Lê T. T. H.`)."),
+    Setting("PUBLIC_RATE_LIMIT", 20, int,
+            "Requests a minute one address may make to the public page `/xac-minh/…`.",
+            _positive, "must be positive"),
+    Setting("PDFA_ISSUED", False, _bool,
+            "Issue PDFs as PDF/A-2b (archival; sRGB output intent) unless a request says "
+            "otherwise; signed after conversion."),
     Setting("QUEUE_MAX_ITEMS", 200_000, int,
             "Items waiting or rendering across all batches beyond which a new batch gets 503 "
             "with Retry-After.", _positive, "must be positive"),

@@ -83,7 +83,7 @@ def test_worker_needs_a_broker_and_db_upgrade_reports_the_revision(tmp_path):
     assert "Redis" in bad.stderr
     upgrade = run_cli("db-upgrade", env=env, timeout=60)
     assert upgrade.returncode == 0, upgrade.stderr
-    assert upgrade.stdout.strip().endswith(": 0007")
+    assert upgrade.stdout.strip().endswith(": 0008")
     assert (tmp_path / "jobs.sqlite3").exists()
 
 

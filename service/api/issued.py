@@ -38,6 +38,13 @@ from sqlalchemy.exc import OperationalError
 from service import registry
 from service.api.batches_input import idempotency_key
 from service.api.common import BINARY, problems, read_json, request_body, send_attachment
+from service.api.issued_request import (
+    EXTENSION,
+    issued_response,
+    principal,
+    read_issue_request,
+    register,
+)
 from service.api.issued_schemas import (
     IssuedPageSchema,
     IssuedSchema,
@@ -53,11 +60,10 @@ from service.api.issued_support import (
     read_sequence_query,
     read_year,
 )
-from service.api.lists_form import is_multipart, multipart_doc, multipart_issue_body
+from service.api.lists_form import multipart_doc
 from service.api.schemas import JobSchema
-from service.auth.guard import admin_required, current_principal
-from service.auth.store import Principal
-from service.core_errors import CoreError, FieldError, UnknownDocumentType
+from service.auth.guard import admin_required
+from service.core_errors import CoreError, FieldError
 from service.errors import Problem, validation_problem
 from service.http_errors import problem_response
 from service.register import Filters, IssuedView, RegisterError, RegisterStore
@@ -68,11 +74,8 @@ from service.registry import Format
 
 log = logging.getLogger(__name__)
 
-EXTENSION = "thidua_register"
-ISSUED = IssuedSchema()
 PREVIEW = NumberPreviewSchema()
 DECISION_TYPE = "commendation_decision"
-ENVELOPE = ("document_type", "payload", "sign", "dossier")  # sign: false: not signed
 
 
 def init_app(app: Flask, smorest: Api) -> None:
@@ -84,84 +87,30 @@ def init_app(app: Flask, smorest: Api) -> None:
     commendation.init_app(app, smorest)  # the commendation register the dossiers number
 
 
-def register() -> RegisterStore:
-    return current_app.extensions[EXTENSION]
-
-
-def _principal() -> Principal:
-    principal = current_principal()
-    if principal is None:  # the guard lets no anonymous request reach these views
-        raise Problem(401, "authentication_required", "Cần xác thực",
-                      "Cần khóa API hoặc đăng nhập để dùng chức năng này.")
-    return principal
-
-
-def _issued_response(doc: IssuedView, status: int = 200, extra: dict | None = None):
-    response = current_app.response_class(
-        json.dumps({**ISSUED.dump(doc), **(extra or {})}, ensure_ascii=False), status=status,
-        mimetype="application/json")
-    response.headers["Cache-Control"] = "no-store"
-    if status == 201:
-        response.headers["Location"] = url_for("issued.get_issued", issued_id=doc.id)
-    if doc.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
-
-
-def _envelope() -> tuple[registry.DocumentType, dict, bool, bool]:
-    limit = int(current_app.config["MAX_DOCUMENT_JSON_BYTES"])
-    body = (multipart_issue_body() if is_multipart()  # the payload with its list files
-            else read_json(limit, f"Văn bản ban hành tối đa {limit} byte."))
-    if not isinstance(body, dict):
-        raise validation_problem([FieldError("", "invalid_type",
-                                             "Nội dung phải là một đối tượng JSON.")])
-    errors = [FieldError(f"/{str(key)[:40]}", "unknown_field", "Trường không được hỗ trợ.")
-              for key in body if key not in ENVELOPE]
-    doc_type = None
-    try:
-        doc_type = registry.require(body.get("document_type"))  # type: ignore[arg-type]
-    except (UnknownDocumentType, TypeError):
-        known = ", ".join(registry.document_types())
-        errors.append(FieldError("/document_type", "unknown_document_type",
-                                 f"Không có loại văn bản này (có: {known})."))
-    if not isinstance(body.get("dossier", False), bool):
-        errors.append(FieldError("/dossier", "invalid_type",
-                                 "dossier là true (in luôn hồ sơ bằng, giấy khen) hoặc false."))
-    if not isinstance(body.get("payload"), dict):
-        errors.append(FieldError("/payload", "invalid_type",
-                                 "payload phải là một đối tượng JSON (dữ liệu văn bản)."))
-    if not isinstance(body.get("sign", True), bool):
-        errors.append(FieldError("/sign", "invalid_type", "sign phải là true hoặc false."))
-    if errors:
-        raise validation_problem(errors)
-    return (doc_type, body["payload"], body.get("sign", True),  # type: ignore[return-value]
-            bool(body.get("dossier")))
-
-
 # ---------------------------------------------------------------------------- views
 
 
 def issue():
     """Take the next number, store the DOCX and PDF, record the document: 201."""
     key = idempotency_key()
-    doc_type, payload, sign, with_dossier = _envelope()
+    doc_type, payload, sign, pdfa, with_dossier = read_issue_request()
     if with_dossier and doc_type.id != DECISION_TYPE:
         raise validation_problem([FieldError("/dossier", "not_a_decision",
                                              "Chỉ quyết định khen thưởng mới có hồ sơ bằng, "
                                              "giấy khen.")])
     try:
-        doc = register().issue(doc_type, payload, _principal().owner, idempotency_key=key,
-                               sign=sign)
+        doc = register().issue(doc_type, payload, principal().owner, idempotency_key=key,
+                               sign=sign, pdfa=pdfa)
     except (RegisterError, CoreError) as exc:
         raise as_register_problem(exc, payload_pointer="/payload") from None
     if not with_dossier:
-        return _issued_response(doc, 201)
+        return issued_response(doc, 201)
     try:
         job = _submit_dossier(doc.id, key).job
     except Problem as problem:  # the decision is issued all the same: say why no dossier
-        return _issued_response(doc, 201, {"dossier": None,
+        return issued_response(doc, 201, {"dossier": None,
                                            "dossier_problem": problem.as_dict()})
-    response = _issued_response(doc, 201, {"dossier": dossier_json(job)})
+    response = issued_response(doc, 201, {"dossier": dossier_json(job)})
     response.headers["Link"] = f'<{dossier_json(job)["url"]}>; rel="dossier"'
     return response
 
@@ -178,7 +127,7 @@ def _submit_dossier(issued_id: str, key: str | None):
     from service.jobs.runner import IdempotencyMismatch, QueueFull
 
     try:
-        return submit_dossier(jobs(), register(), issued_id, owner=_principal().owner,
+        return submit_dossier(jobs(), register(), issued_id, owner=principal().owner,
                               idempotency_key=key and f"dossier:{key}")
     except NotADecision as exc:
         raise Problem(409, "not_a_decision", "Không có hồ sơ cho văn bản này",
@@ -224,7 +173,7 @@ def next_number():
 def next_number_of_draft():
     """The number, symbol and date a draft would be issued with now (validated as an issue
     would be; nothing is reserved or stored)."""
-    doc_type, payload, _sign, _dossier = _envelope()
+    doc_type, payload = read_issue_request()[:2]
     try:
         preview = preview_draft(register(), doc_type, payload)
     except (RegisterError, CoreError) as exc:
@@ -280,7 +229,7 @@ def _require(issued_id: str) -> IssuedView:
 
 def get_issued(issued_id: str):
     """One issued document."""
-    return _issued_response(_require(issued_id))
+    return issued_response(_require(issued_id))
 
 
 def download(issued_id: str, fmt: Format):
@@ -296,8 +245,8 @@ def download(issued_id: str, fmt: Format):
 
 def void(issued_id: str):
     """Void a document with a reason; its number stays taken (admins only)."""
-    principal = _principal()
-    if not principal.is_admin:
+    caller = principal()
+    if not caller.is_admin:
         raise Problem(403, "forbidden", "Không có quyền",
                       "Chỉ quản trị viên được hủy văn bản đã ban hành.")
     body = read_json(64 * 1024, "Lý do hủy tối đa 64 KiB.")
@@ -306,10 +255,10 @@ def void(issued_id: str):
         raise validation_problem([FieldError("/reason", "required",
                                              "Gửi {\"reason\": \"lý do hủy\"}.")])
     try:
-        doc = register().void(issued_id, body["reason"], principal.owner)
+        doc = register().void(issued_id, body["reason"], caller.owner)
     except (RegisterError, CoreError) as exc:
         raise as_register_problem(exc) from None
-    return _issued_response(doc)
+    return issued_response(doc)
 
 
 # ---------------------------------------------------------------------------- routes

@@ -46,6 +46,8 @@ class IssuedSchema(Schema):
     voided_at = Stamp(allow_none=True)
     void_reason = fields.String(allow_none=True)
     voided_by = fields.String(allow_none=True)
+    verification_code = fields.String(allow_none=True, metadata={
+        "description": "Mã xác minh: trang công khai /xac-minh/<mã> (XXXX-XXXX-XXXX-XXXX)"})
 
     def _signer(self, doc: Any) -> dict[str, str]:
         return {"name": doc.signer_name, "position": doc.signer_position}
@@ -76,6 +78,9 @@ class IssueRequestSchema(Schema):
     dossier = fields.Boolean(load_default=False, metadata={
         "description": "Quyết định khen thưởng: true để tạo luôn hồ sơ (bằng, giấy khen, sổ "
                        "khen thưởng) bằng một lô; câu trả lời có thêm dossier (lô, url)."})
+    pdfa = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "true: tệp PDF lưu trữ PDF/A-2b (ký sau khi chuyển); mặc định theo "
+                       "THIDUA_PDFA_ISSUED."})
 
 
 class VoidRequestSchema(Schema):

@@ -60,10 +60,13 @@ class IssuedDocument(Base):
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     void_reason: Mapped[str | None] = mapped_column(Text)
     voided_by: Mapped[str | None] = mapped_column(String(200))
+    # the public page's code (service.register.verification): XXXX-XXXX-XXXX-XXXX
+    verification_code: Mapped[str | None] = mapped_column(String(32))
 
     __table_args__ = (
         UniqueConstraint("scope", "year", "number", name="uq_issued_documents_number"),
         UniqueConstraint("idempotency_scope", "idempotency_key",
                          name="uq_issued_documents_idempotency"),
         Index("ix_issued_documents_year_number", "year", "number"),
+        Index("ix_issued_documents_verification_code", "verification_code", unique=True),
     )

@@ -23,6 +23,7 @@ from schemas.base import Msg
 from schemas.certificate import CertificateSchema
 from service.core_errors import FieldError
 from service.doctypes import _certificate_layout as cert_layout
+from service.doctypes import _certificate_qr as cert_qr
 from service.kit import docx_parts as parts
 from service.kit.plugin import BatchSupport, DocumentType
 
@@ -35,11 +36,13 @@ def build_context(data: Mapping[str, Any]) -> dict[str, Any]:
     :raises ValidationError: the profile is unknown, or a text does not fit its box.
     """
     try:
-        return cert_layout.layout(data)
+        context = cert_layout.layout(data)
     except cert_layout.ProfileError as exc:
         raise ValidationError({"profile": [Msg("invalid_choice", str(exc))]}) from None
     except cert_layout.FitError as exc:
         raise ValidationError(exc.messages()) from None
+    context["page"]["qr"] = cert_qr.page_qr(data, context["page"])
+    return context
 
 
 def file_stem(data: Mapping[str, Any]) -> str:
@@ -98,6 +101,7 @@ def build_docx_template(path: Path) -> None:
 # ---------------------------------------------------------------- the emblem in the DOCX
 
 EMBLEM_RID = "rIdThiduaEmblem"
+QR_RID = "rIdThiduaQr"
 _EMU_PER_MM = 36000
 _DRAWING = (
     '<w:p xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:r><w:drawing>'
@@ -107,11 +111,11 @@ _DRAWING = (
     '<wp:positionH relativeFrom="page"><wp:posOffset>{x}</wp:posOffset></wp:positionH>'
     '<wp:positionV relativeFrom="page"><wp:posOffset>{y}</wp:posOffset></wp:positionV>'
     '<wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>'
-    '<wp:docPr id="9001" name="Biểu trưng"/><wp:cNvGraphicFramePr/>'
+    '<wp:docPr id="{shape_id}" name="{title}"/><wp:cNvGraphicFramePr/>'
     '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
     '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
     '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
-    '<pic:nvPicPr><pic:cNvPr id="0" name="emblem.{ext}"/><pic:cNvPicPr/></pic:nvPicPr>'
+    '<pic:nvPicPr><pic:cNvPr id="0" name="{name}"/><pic:cNvPicPr/></pic:nvPicPr>'
     '<pic:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
     'relationships" r:embed="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
     '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
@@ -119,52 +123,93 @@ _DRAWING = (
     '</a:graphic></wp:anchor></w:drawing></w:r></w:p>')
 
 
-def finish_docx(content: bytes, context: Mapping[str, Any]) -> bytes:
-    """Put the uploaded emblem (PNG or JPEG) into the DOCX at its profile position, scaled to
-    fit its box like the PDF's ``object-fit: contain``. docxtpl cannot add an image part
-    without its template object, so this edits the finished package. Word needs a bitmap
-    fallback for SVG, which the service cannot draw: an SVG emblem prints in the PDF only."""
-    import base64
-    import io
-    import zipfile
-
-    from PIL import Image
-
-    emblem = context["page"].get("emblem")
-    if not emblem or not emblem["src"].startswith(("data:image/png", "data:image/jpeg")):
-        return content
-    ext = "png" if emblem["src"].startswith("data:image/png") else "jpeg"
-    raw = base64.b64decode(emblem["src"].split(",", 1)[1])
-    with Image.open(io.BytesIO(raw)) as image:
-        ratio = image.width / image.height
-    w, h = emblem["w"], emblem["h"]
+def _fit(box: Mapping[str, float], ratio: float) -> tuple[float, float, float, float]:
+    """The image's place inside ``box`` keeping its ``ratio`` (``object-fit: contain``)."""
+    w, h = box["w"], box["h"]
     if w / h > ratio:
         w = h * ratio
     else:
         h = w / ratio
-    x, y = emblem["x"] + (emblem["w"] - w) / 2, emblem["y"] + (emblem["h"] - h) / 2
-    drawing = _DRAWING.format(x=round(x * _EMU_PER_MM), y=round(y * _EMU_PER_MM),
-                              cx=round(w * _EMU_PER_MM), cy=round(h * _EMU_PER_MM), ext=ext,
-                              rid=EMBLEM_RID).encode("utf-8")
+    return box["x"] + (box["w"] - w) / 2, box["y"] + (box["h"] - h) / 2, w, h
+
+
+def _emblem_image(page: Mapping[str, Any]) -> tuple[str, str, bytes, tuple] | None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    emblem = page.get("emblem")
+    if not emblem or not emblem["src"].startswith(("data:image/png", "data:image/jpeg")):
+        return None
+    ext = "png" if emblem["src"].startswith("data:image/png") else "jpeg"
+    raw = base64.b64decode(emblem["src"].split(",", 1)[1])
+    with Image.open(io.BytesIO(raw)) as image:
+        ratio = image.width / image.height
+    return EMBLEM_RID, f"emblem.{ext}", raw, _fit(emblem, ratio)
+
+
+def _qr_image(page: Mapping[str, Any]) -> tuple[str, str, bytes, tuple] | None:
+    qr = page.get("qr")
+    if not qr:
+        return None
+    return QR_RID, "qr.png", cert_qr.png(qr["url"]), (qr["x"], qr["y"], qr["size"],
+                                                        qr["size"])
+
+
+_SHAPES = {EMBLEM_RID: (9001, "Biểu trưng"), QR_RID: (9002, "Mã QR")}
+
+
+def _drawing(rid: str, name: str, place: tuple) -> bytes:
+    x, y, w, h = (round(v * _EMU_PER_MM) for v in place)
+    shape_id, title = _SHAPES[rid]
+    return _DRAWING.format(x=x, y=y, cx=w, cy=h, name=name, rid=rid, shape_id=shape_id,
+                           title=title).encode("utf-8")
+
+
+def finish_docx(content: bytes, context: Mapping[str, Any]) -> bytes:
+    """Put the uploaded emblem (PNG or JPEG) and the verification QR (PNG) into the DOCX at
+    their places, the emblem scaled to fit its box like the PDF's ``object-fit: contain``.
+    docxtpl cannot add an image part without its template object, so this edits the finished
+    package. Word needs a bitmap fallback for SVG, which the service cannot draw: an SVG
+    emblem prints in the PDF only."""
+    images = [image for image in (_emblem_image(context["page"]), _qr_image(context["page"]))
+              if image is not None]
+    return _add_images(content, images) if images else content
+
+
+def _add_images(content: bytes, images: list[tuple[str, str, bytes, tuple]]) -> bytes:
+    import io
+    import zipfile
+
+    drawings = b"".join(_drawing(rid, name, place) for rid, name, _, place in images)
+    rels = "".join(f'<Relationship Id="{rid}" Type="http://schemas.openxmlformats.org/'
+                   f'officeDocument/2006/relationships/image" Target="media/{name}"/>'
+                   for rid, name, _, _ in images).encode()
+    exts = {name.rsplit(".", 1)[1] for _, name, _, _ in images}
     source = zipfile.ZipFile(io.BytesIO(content))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
         for info in source.infolist():
             data = source.read(info)
             if info.filename == "word/document.xml":
-                data = data.replace(b"<w:body>", b"<w:body>" + drawing, 1)
+                data = data.replace(b"<w:body>", b"<w:body>" + drawings, 1)
             elif info.filename == "word/_rels/document.xml.rels":
-                data = data.replace(b"</Relationships>", (
-                    f'<Relationship Id="{EMBLEM_RID}" Type="http://schemas.openxmlformats.org/'
-                    f'officeDocument/2006/relationships/image" Target="media/emblem.{ext}"/>'
-                    "</Relationships>").encode())
-            elif info.filename == "[Content_Types].xml" and \
-                    f'Extension="{ext}"'.encode() not in data:
-                data = data.replace(b"</Types>", (
-                    f'<Default Extension="{ext}" ContentType="image/{ext}"/></Types>').encode())
+                data = data.replace(b"</Relationships>", rels + b"</Relationships>")
+            elif info.filename == "[Content_Types].xml":
+                data = _content_types(data, exts)
             out.writestr(info, data)
-        out.writestr(f"word/media/emblem.{ext}", raw)
+        for _, name, raw, _ in images:
+            out.writestr(f"word/media/{name}", raw)
     return buffer.getvalue()
+
+
+def _content_types(data: bytes, exts: set[str]) -> bytes:
+    for ext in sorted(exts):
+        if f'Extension="{ext}"'.encode() not in data:
+            data = data.replace(b"</Types>", (
+                f'<Default Extension="{ext}" ContentType="image/{ext}"/></Types>').encode())
+    return data
 
 
 # ---------------------------------------------------------------- batches
@@ -251,5 +296,5 @@ DOCUMENT_TYPE = DocumentType(
         render_chunk=_render_chunk,
     ),
     not_printed=("award", "recipient_kind", "honorific", "profile", "mode", "emblem",
-                 "decision_date"),
+                 "decision_date", "verification_code", "verification_url", "qr"),
 )

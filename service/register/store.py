@@ -50,8 +50,10 @@ from service.register.numbering import (
     sequence_scope,
 )
 from service.register.query import search_statement
+from service.register.verification import new_code
 from service.register.views import Filters, IssuedView, Page, issued_view
 from service.registry import DocumentType, Format, Prepared
+from service.rendering.pdf_backend import PDFA, pdf_variant
 from service.signing.issue import FinishPdf, agency_signer
 from service.vn.fold import fold_key
 
@@ -93,6 +95,7 @@ class RegisterStore:
         self.templates_dir = Path(settings["TEMPLATES_DIR"])
         self.sequence = settings.get("REGISTER_SEQUENCE", SHARED)
         self.today = today
+        self.pdfa = bool(settings.get("PDFA_ISSUED", False))  # PDF/A-2b unless asked otherwise
         # the agency's signature on every issued PDF when a key is configured (service/signing)
         self.finish_pdf = finish_pdf if finish_pdf is not None else agency_signer(settings)
         if migrate:
@@ -102,11 +105,13 @@ class RegisterStore:
 
     def issue(self, doc_type: DocumentType, payload: Any, principal_owner: str,
               idempotency_key: str | None = None,
-              fingerprint: str | None = None, sign: bool = True) -> IssuedView:
+              fingerprint: str | None = None, sign: bool = True,
+              pdfa: bool | None = None) -> IssuedView:
         """Give ``payload`` the next number of its sequence, render and store its files and
         record it. A retry with the same ``idempotency_key`` and body returns the document
         the first call issued (``replayed``). With a signing key configured the PDF is
-        signed by the agency before it is stored, unless ``sign`` is False.
+        signed by the agency before it is stored, unless ``sign`` is False. ``pdfa`` (None:
+        the ``PDFA_ISSUED`` setting) writes the PDF as PDF/A-2b, signed after conversion.
 
         :raises NotIssuable: the type has no number of its own.
         :raises InvalidPayload: the payload does not validate, or carries a ``number``.
@@ -123,14 +128,17 @@ class RegisterStore:
         # Rendered before the lock with the number it will most likely take, so the lock is
         # held for a file write and an insert, not for a render (other writers of the
         # database wait meanwhile); another issuer in between means a render in the lock.
-        rendered = self._render(doc_type, draft, guess)
+        variant = PDFA if (self.pdfa if pdfa is None else pdfa) else None
+        with pdf_variant(variant):
+            rendered = self._render(doc_type, draft, guess)
         issued_id = secrets.token_hex(16)
         written: list[str] = []
         try:
             with Session(self._writer) as session, session.begin():
                 number = next_number(session.connection(), scope, prepared["date"].year)
                 if number != guess:
-                    rendered = self._render(doc_type, draft, number)
+                    with pdf_variant(variant):
+                        rendered = self._render(doc_type, draft, number)
                 row = self._row(doc_type, prepared, dict(draft, number=number), issued_id,
                                 scope)
                 self._store_files(row, rendered, written, sign)
@@ -192,7 +200,7 @@ class RegisterStore:
             signer_position=signer["position"],
             recipients=json.dumps(list(prepared["recipients"]), ensure_ascii=False),
             payload=json.dumps(_json_ready(numbered), ensure_ascii=False),
-            issued_at=utcnow())
+            issued_at=utcnow(), verification_code=new_code())
 
     def _store_files(self, row: IssuedDocument, rendered: Mapping[Format, bytes],
                      written: list[str], sign: bool = True) -> None:

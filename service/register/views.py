@@ -35,6 +35,7 @@ class IssuedView:
     void_reason: str | None = None
     voided_by: str | None = None
     replayed: bool = False             # returned for a retried idempotency key
+    verification_code: str | None = None   # the public page's code (XXXX-XXXX-XXXX-XXXX)
 
     @property
     def number_symbol(self) -> str:
@@ -55,7 +56,8 @@ def issued_view(row: IssuedDocument) -> IssuedView:
         issued_by=row.issued_by, issued_at=row.issued_at,
         sha256={"pdf": row.pdf_sha256, "docx": row.docx_sha256},
         files={"pdf": row.pdf_file, "docx": row.docx_file},
-        voided_at=row.voided_at, void_reason=row.void_reason, voided_by=row.voided_by)
+        voided_at=row.voided_at, void_reason=row.void_reason, voided_by=row.voided_by,
+        verification_code=row.verification_code)
 
 
 @dataclass(frozen=True)

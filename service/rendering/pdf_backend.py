@@ -11,7 +11,9 @@ import gc
 import logging
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,32 @@ log = logging.getLogger(__name__)
 
 BASE_URL = "asset:"
 _DATA_URL = re.compile(r"(data:[\w.+/-]*(?:;[\w=.+-]*)*,)[^\s'\"]{16,}")
+
+
+
+PDFA = "pdf/a-2b"  # the archival variant (issue 15): sRGB output intent, fonts embedded
+_VARIANT: ContextVar[str | None] = ContextVar("thidua_pdf_variant", default=None)
+
+
+def _write_variant(document: Any, variant: str) -> bytes:
+    # WeasyPrint 70 opens its sRGB profile for the output intent and never closes it: the
+    # ResourceWarning of that one file is silenced here (the file is read and released)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        return document.write_pdf(pdf_variant=variant)
+
+
+@contextmanager
+def pdf_variant(variant: str | None) -> Iterator[None]:
+    """Write the PDFs rendered in this block as ``variant`` (WeasyPrint's ``pdf_variant``,
+    e.g. :data:`PDFA`); None: plain PDF, as outside the block."""
+    token = _VARIANT.set(variant)
+    try:
+        yield
+    finally:
+        _VARIANT.reset(token)
 
 
 class RedactDataUrls(logging.Filter):
@@ -111,7 +139,8 @@ class PdfBackend:
             try:
                 document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher).render(
                     stylesheets=stylesheets, font_config=self.font_config)
-                return document.write_pdf()
+                variant = _VARIANT.get()
+                return _write_variant(document, variant) if variant else document.write_pdf()
             finally:
                 if gc_was_enabled:
                     gc.enable()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from service.web import account, register_page, session  # noqa: F401  (routes)
+from service.web import account, public, register_page, session  # noqa: F401  (routes)
 from service.web.views import bp, register_not_found
 
 __all__ = ["bp", "init_app"]
@@ -22,3 +22,4 @@ def init_app(app: Flask) -> None:
     session.init_app(app)
     app.register_blueprint(bp)
     register_not_found(app)
+    public.init_app(app)  # /xac-minh/<code>: the public verification page (issue 15)

@@ -95,7 +95,8 @@ export function widgetOf(schema) {
 function orderedProperties(schema) {
   const properties = schema.properties || {};
   const declared = (schema["x-property-order"] || []).filter((key) => key in properties);
-  const keys = [...declared, ...Object.keys(properties).filter((key) => !declared.includes(key))];
+  const keys = [...declared, ...Object.keys(properties).filter((key) => !declared.includes(key))]
+    .filter((key) => properties[key]["x-form"] !== false); // set by the service, not typed
   return keys
     .map((key, index) => ({ key, sub: properties[key], index, order: Number(properties[key]["x-order"] ?? 0) }))
     .sort((a, b) => a.order - b.order || a.index - b.index);

@@ -60,6 +60,8 @@ def _metadata(field: fields.Field, out: dict[str, Any]) -> None:
             out[key] = meta.pop(key)
     if "enum" in meta:  # choices given only as metadata (e.g. words mapped to values)
         out.setdefault("enum", meta.pop("enum"))
+    if "choice_labels" in meta:  # the clerk's word for each code: the page's drop-downs
+        out["x-enum_titles"] = dict(meta.pop("choice_labels"))
     for key, value in meta.items():
         out[f"x-{key}"] = value
 

@@ -113,9 +113,20 @@ export function toIsoDate(value) {
   if (typeof value !== "string") return null;
   const text = value.trim();
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text;
-  const vn = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})$/.exec(text);
-  if (vn) return `${vn[3]}-${vn[2].padStart(2, "0")}-${vn[1].padStart(2, "0")}`;
-  return null;
+  const vn = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})$/.exec(text);
+  if (!vn) return null;
+  const year = vn[3].length === 4 ? vn[3] : fullYear(Number(vn[3]));
+  return year ? `${year}-${vn[2].padStart(2, "0")}-${vn[1].padStart(2, "0")}` : null;
+}
+
+/** "26" in "5/12/26" → "2026": of 19xx and 20xx the one a document may carry (1945 up to next
+ * year). 1945-1999 end in 45-99 and the years from 2000 end in 00 up to about 27, so the two
+ * never share two digits; none fits ("35") → null, and the date is sent as typed so the
+ * service's message asks for ngày/tháng/năm. (service/tabular/cells.py reads rows the same.) */
+function fullYear(twoDigits) {
+  const latest = new Date().getFullYear() + 1;
+  const fits = [2000 + twoDigits, 1900 + twoDigits].filter((y) => y >= 1945 && y <= latest);
+  return fits.length === 1 ? String(fits[0]) : null;
 }
 
 /** "2026-12-28" → "28/12/2026". */

@@ -30,7 +30,7 @@ class Msg(str):
 
 
 REQUIRED = Msg("required", "Trường này là bắt buộc.")
-NULL = Msg("null", "Trường này không được để trống (null).")
+NULL = Msg("null", "Trường này không được để trống.")
 UNKNOWN = Msg("unknown_field",
               "Trường này không có trong mẫu văn bản; hãy xóa hoặc sửa tên trường.")
 TYPE_OBJECT = Msg("invalid_type", "Giá trị phải là một nhóm thông tin (gồm các trường).")

@@ -260,7 +260,7 @@ class CertificateSchema(StrictSchema):
     signer = Nested(SignerSchema, required=True, metadata={"title": "Người ký"})
     emblem = DataImage(load_default=None, allow_none=True,
                        metadata={"title": "Biểu trưng",
-                                 "description": "Ảnh logo hoặc biểu trưng của cơ quan (PNG, "
+                                 "description": "Ảnh biểu trưng của cơ quan (PNG, "
                                                 "JPEG hoặc SVG, tối đa 512 KB)."})
     profile = Text(load_default="a4-landscape", max_length=60,
                    pattern=r"[a-z0-9][a-z0-9-]*",

@@ -35,6 +35,7 @@ SORTS = ("none", "name")
 AWARD_COLUMN = ("auto", "show", "hide")
 MAX_ENTRIES = 5000
 AWARD_CODE = r"[a-z][a-z0-9_]*"
+AWARD_MESSAGE = "Chọn một hình thức khen thưởng có trong bảng tiền thưởng của cơ quan."
 # The clerk's words for each code (the API keeps the codes; the page, the spreadsheet guide
 # and every message show these)
 KIND_LABELS = {"ca_nhan": "Cá nhân", "tap_the": "Tập thể"}
@@ -65,11 +66,11 @@ class EntrySchema(StrictSchema):
     unit = Text(load_default=None, allow_none=True, max_length=300, name_field=True,
                 metadata={"title": "Đơn vị", "description": "Ví dụ: Trường THPT Hàm Rồng"})
     award = Text(load_default=None, allow_none=True, max_length=60, pattern=AWARD_CODE,
-                 pattern_message="Mã hình thức khen thưởng viết thường, không dấu, ví dụ "
-                                 "giay_khen, lao_dong_tien_tien.",
-                 metadata={"title": "Mã hình thức khen thưởng riêng",
+                 pattern_message=AWARD_MESSAGE,
+                 metadata={"title": "Hình thức khen thưởng riêng",
                            "description": "Chỉ khi khác hình thức chung của quyết định; theo "
-                                          "bảng tiền thưởng của cơ quan."})
+                                          "bảng tiền thưởng của cơ quan.",
+                           "choices_from": "rewards"})
     award_label = Text(load_default=None, allow_none=True, max_length=200,
                        metadata={"title": "Hình thức khen thưởng (chữ in)",
                                  "description": "Ghi đè chữ in trong cột hình thức khen thưởng."})
@@ -161,11 +162,11 @@ class CommendationDecisionSchema(AdministrativeDocumentSchema):
                                                 "đốc Sở Giáo dục và Đào tạo; danh hiệu “Lao động "
                                                 "tiên tiến”."})
     award = Text(load_default=None, allow_none=True, max_length=60, pattern=AWARD_CODE,
-                 pattern_message="Mã hình thức khen thưởng viết thường, không dấu, ví dụ "
-                                 "giay_khen.",
-                 metadata={"title": "Mã hình thức khen thưởng",
+                 pattern_message=AWARD_MESSAGE,
+                 metadata={"title": "Hình thức khen thưởng (để tính tiền thưởng)",
                            "description": "Theo bảng tiền thưởng của cơ quan: dùng để tính tiền "
-                                          "thưởng và in cột hình thức."})
+                                          "thưởng và in cột hình thức.",
+                           "choices_from": "rewards"})
     reason = Text(load_default=None, allow_none=True, max_length=1500,
                   metadata={"title": "Thành tích",
                             "description": "Ví dụ: đã có thành tích xuất sắc trong phong trào thi "

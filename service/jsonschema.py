@@ -62,8 +62,22 @@ def _metadata(field: fields.Field, out: dict[str, Any]) -> None:
         out.setdefault("enum", meta.pop("enum"))
     if "choice_labels" in meta:  # the clerk's word for each code: the page's drop-downs
         out["x-enum_titles"] = dict(meta.pop("choice_labels"))
+    if meta.pop("choices_from", None) == "rewards":
+        out.update(_reward_awards())
     for key, value in meta.items():
         out[f"x-{key}"] = value
+
+
+def _reward_awards() -> dict[str, Any]:
+    """A reward-table award field as a choice: the table's codes, shown by their names (the
+    API keeps the codes; the service checks them against the same table)."""
+    from service.rewards.configured import current
+
+    try:
+        awards = current().awards
+    except Exception:  # no readable table: the field stays free text, checked on render
+        return {}
+    return {"enum": list(awards), "x-enum_titles": {code: a.name for code, a in awards.items()}}
 
 
 def _null_and_default(field: fields.Field, out: dict[str, Any]) -> None:

@@ -36,14 +36,24 @@ const typeTitle = (id) => {
   return option ? option.textContent : id;
 };
 
+/** Batch-only common fields the page knows, in the clerk's words. The register's first
+ * number is text: "0125" keeps its zeros (sent and printed as typed). */
+const BATCH_FIELDS = {
+  register_start: {
+    type: ["string", "null"], title: "Số sổ bắt đầu", maxLength: 12, pattern: "[0-9]+",
+    description: "Các dòng không ghi số sổ được cấp số liên tiếp từ số này; số 0 đứng đầu "
+      + "được giữ nguyên, ví dụ 0125 → 0125, 0126, …",
+  },
+};
+
 /** The type's schema plus the batch-only common fields (x: batch_common, or the example's). */
 function commonSchema(d) {
   const schema = JSON.parse(JSON.stringify(d.schema));
   const extra = (d.batch_common && d.batch_common.properties) || {};
   const exampleCommon = (d.batch_example && d.batch_example.common) || {};
-  for (const [key, value] of Object.entries(exampleCommon)) {
+  for (const key of Object.keys(exampleCommon)) {
     if (!(key in schema.properties) && !(key in extra)) {
-      extra[key] = { type: typeof value === "number" ? ["integer", "string", "null"] : ["string", "null"] };
+      extra[key] = BATCH_FIELDS[key] || { type: ["string", "null"] };
     }
   }
   Object.assign(schema.properties, extra);
@@ -195,7 +205,7 @@ async function submit() {
   clearProblems();
   const file = fileInput.files && fileInput.files[0];
   if (!file) {
-    setFileError("Hãy chọn tệp danh sách (XLSX hoặc CSV).");
+    setFileError("Hãy chọn tệp danh sách Excel.");
     fileInput.focus();
     submitStatus.textContent = "Chưa chọn tệp danh sách.";
     return;

@@ -38,7 +38,7 @@ export async function readProblem(response) {
     // form stays as typed so it can be saved as JSON before signing in again.
     return { status: 401, code: (body && body.code) || "authentication_required",
       title: "Phiên đăng nhập đã hết",
-      detail: "Hãy bấm “Lưu tệp JSON” để giữ dữ liệu đã nhập, rồi đăng nhập lại (mở trang trong thẻ mới).",
+      detail: "Hãy bấm “Lưu bản nháp” để giữ dữ liệu đã nhập, rồi đăng nhập lại (mở trang trong thẻ mới).",
       errors: [] };
   }
   return {

@@ -138,7 +138,7 @@ $("btn-export").addEventListener("click", () => {
   const text = `${JSON.stringify(form.value(), null, 2)}\n`;
   saveBlob(new Blob([text], { type: "application/json" }), name);
   form.dirty = false;
-  notify(notice, "success", `Đã lưu nội dung biểu mẫu vào tệp “${name}”. Lần sau bấm “Mở tệp JSON…” để dùng lại.`);
+  notify(notice, "success", `Đã lưu nội dung biểu mẫu vào tệp “${name}”. Lần sau bấm “Mở bản nháp…” để dùng lại.`);
 });
 
 const importInput = $("import-file");
@@ -151,7 +151,7 @@ importInput.addEventListener("change", async () => {
   try {
     data = JSON.parse(await file.text());
   } catch (error) {
-    notify(notice, "error", `Tệp “${file.name}” không phải tệp JSON hợp lệ; biểu mẫu giữ nguyên.`,
+    notify(notice, "error", `Tệp “${file.name}” không phải bản nháp đọc được; biểu mẫu giữ nguyên.`,
       [String(error.message || error)]);
     return;
   }

@@ -4,6 +4,7 @@
 import { buildForm, h } from "./form.js";
 import { setupIssue } from "./issue.js";
 import { attachListUploads } from "./lists.js";
+import { keepDrafts, savedAt } from "./drafts.js";
 import { apiPost, apiRoot, busy, filenameOf, hide, networkProblem, notify, readProblem, saveBlob,
   todayIso } from "./common.js";
 
@@ -21,6 +22,11 @@ let previewUrl = null;
 const form = buildForm($("form-root"), detail.schema, { idPrefix: "f" });
 form.reset();
 attachListUploads(form, detail);
+const drafts = keepDrafts(form, detail.id);
+if (drafts.restored) {
+  notify(notice, "info", `Đã mở lại bản nháp lưu lúc ${savedAt(drafts.restored)}.`,
+    ["Biểu mẫu được lưu tự động trong trình duyệt này khi gõ. Muốn bắt đầu lại thì bấm “Xóa bản nháp”."]);
+}
 
 function confirmReplace(what) {
   return !form.dirty || window.confirm(`${what} sẽ thay toàn bộ nội dung đang nhập. Tiếp tục?`);
@@ -96,6 +102,7 @@ async function render(format, preview) {
     } else {
       const name = filenameOf(response, `${detail.title}.${format}`);
       saveBlob(blob, name);
+      form.dirty = false; // what was typed is in the file now
       status.textContent = `Đã tải về tệp “${name}”.`;
     }
     return;
@@ -119,18 +126,20 @@ for (const button of document.querySelectorAll(".actions [data-format]")) {
 $("btn-sample").addEventListener("click", () => {
   if (!confirmReplace("Dữ liệu mẫu")) return;
   form.set(detail.example);
+  drafts.save();
   hideErrors();
   clearPreview();
   notify(notice, "info", "Đã điền dữ liệu mẫu. Hãy sửa lại theo văn bản của đơn vị trước khi tải về.");
 });
 
 $("btn-clear").addEventListener("click", () => {
-  if (!confirmReplace("Xóa trắng")) return;
+  if (!form.isBlank() && !window.confirm("Xóa bản nháp: biểu mẫu sẽ trống và bản nháp lưu trong trình duyệt bị xóa. Tiếp tục?")) return;
   form.reset();
+  drafts.clear();
   hideErrors();
   clearPreview();
   status.textContent = "";
-  notify(notice, "info", "Đã xóa trắng biểu mẫu.");
+  notify(notice, "info", "Đã xóa bản nháp; biểu mẫu trống.");
 });
 
 $("btn-export").addEventListener("click", () => {
@@ -161,6 +170,7 @@ importInput.addEventListener("change", async () => {
   }
   if (!confirmReplace("Mở tệp")) return;
   const result = form.set(data);
+  drafts.save();
   hideErrors();
   clearPreview();
   const lines = [...result.warnings];

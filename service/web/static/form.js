@@ -581,8 +581,15 @@ class ArrayNode extends Node {
     this.list = h("ol", { class: "items", role: "list" });
     this.addButton = h("button", { type: "button", class: "button button--add", onclick: () => this.onAdd() },
       h("span", { "aria-hidden": "true", text: "+ " }), `Thêm ${this.itemTitle.toLocaleLowerCase("vi")}`);
+    // After Xóa: what was removed, with "Hoàn tác"; it takes the focus, so a second Enter
+    // does nothing (it never lands on the next Xóa).
+    this.undoText = h("span", {});
+    this.undoButton = h("button", { type: "button", class: "button button--small", onclick: () => this.undo() },
+      "Hoàn tác");
+    this.undoBar = h("p", { class: "undo-bar", tabindex: "-1", hidden: true }, this.undoText, " ", this.undoButton);
+    this.removed = null;
     this.container = h("fieldset", { class: "group group--array field--wide" }, this.legend, this.head,
-      this.helpEl(), this.makeErrorEl(), this.list, this.addButton);
+      this.helpEl(), this.makeErrorEl(), this.list, this.undoBar, this.addButton);
     this.relabel();
   }
 
@@ -658,14 +665,31 @@ class ArrayNode extends Node {
 
   remove(item) {
     const index = this.items.indexOf(item);
+    if (index < 0) return; // already removed (a second click on the same Xóa)
     const title = item.node.title;
+    this.removed = { index, value: item.node.value(), title };
     this.items.splice(index, 1);
     item.slot.remove();
     this.refresh();
     this.ctx.changed(this);
-    const next = this.items[index] || this.items[index - 1];
-    (next ? next.remove : this.addButton).focus();
-    this.ctx.announce(`Đã xóa ${title}.`);
+    this.undoText.textContent = `Đã xóa ${title}.`;
+    this.undoButton.setAttribute("aria-label", `Hoàn tác: đặt lại ${title}`);
+    this.undoBar.hidden = false;
+    this.undoBar.focus();
+    this.ctx.announce(`Đã xóa ${title}. Có thể bấm Hoàn tác.`);
+  }
+
+  undo() {
+    const removed = this.removed;
+    if (!removed) return;
+    this.removed = null;
+    this.undoBar.hidden = true;
+    const value = removed.value === EMPTY ? undefined : removed.value;
+    const item = this.addItem(value, Math.min(removed.index, this.items.length));
+    this.refresh();
+    this.ctx.changed(this);
+    item.node.focus();
+    this.ctx.announce(`Đã đặt lại ${item.node.title}.`);
   }
 
   value() {
@@ -679,6 +703,8 @@ class ArrayNode extends Node {
   set(value) {
     for (const item of this.items) item.slot.remove();
     this.items = [];
+    this.removed = null;
+    this.undoBar.hidden = true;
     let list = value;
     if (value === undefined || value === null) {
       list = Array.from({ length: this.schema.minItems || 0 }, () => undefined);
@@ -753,9 +779,10 @@ export function buildForm(mount, schema, options = {}) {
     ignored: [],
     warnings: [],
     dirty: false,
+    listeners: options.onChange ? [options.onChange] : [],
     changed(node) {
       this.dirty = true;
-      if (options.onChange) options.onChange(node);
+      for (const listener of this.listeners) listener(node);
     },
     warn(message) {
       this.warnings.push(message);
@@ -776,6 +803,11 @@ export function buildForm(mount, schema, options = {}) {
     root,
     get dirty() { return ctx.dirty; },
     set dirty(value) { ctx.dirty = value; },
+
+    /** Call `listener(node)` after every change the clerk makes. */
+    onChange(listener) {
+      ctx.listeners.push(listener);
+    },
 
     /** The payload, exactly as the API receives it. */
     value() {

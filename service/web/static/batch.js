@@ -36,6 +36,9 @@ const typeTitle = (id) => {
   return option ? option.textContent : id;
 };
 
+const OWN_DATE = "date";
+const COMMON_MISSING = "Chưa điền: thông tin này dùng chung cho mọi dòng, điền một lần ở đây.";
+
 /** Batch-only common fields the page knows, in the clerk's words. The register's first
  * number is text: "0125" keeps its zeros (sent and printed as typed). */
 const BATCH_FIELDS = {
@@ -60,12 +63,20 @@ function commonSchema(d) {
   return schema; // every field optional here (optionalAll); "required" only shapes the layout
 }
 
+/** Fields every document needs that the list does not carry: filled once in step 2. (A
+ * row may carry its own date, so the date is left to the rows' check.) */
+function commonRequired(d) {
+  const columns = new Set(d.batch_columns || []);
+  return (d.schema.required || []).filter((key) => !columns.has(key) && key !== OWN_DATE);
+}
+
 function setupType(d) {
   detail = d;
   const columns = (d.batch_columns || []).filter((c) => c in d.schema.properties);
   common = buildForm($("common-root"), commonSchema(d), {
     idPrefix: "c",
     optionalAll: true,
+    markRequired: commonRequired(d),
     collapse: columns,
     collapseTitle: "Các cột của danh sách — chỉ điền nếu giống nhau cho mọi dòng",
     collapseHelp: "Những trường này thường ghi riêng cho từng dòng trong tệp. Điền ở đây thì dùng cho các dòng để trống ô đó.",
@@ -157,9 +168,29 @@ function columnTitle(err) {
   return "—";
 }
 
+/** A field the list does not carry, missing in every row that reports it, is one message
+ * beside its field in step 2 (not one per row). */
+function foldCommonErrors(errors) {
+  const columns = new Set(detail.batch_columns || []);
+  const out = [];
+  const seen = new Set();
+  for (const err of errors) {
+    const match = /^\/items\/\d+\/(.+)$/.exec(err.pointer || "");
+    const path = match && match[1].split("/");
+    if (err.code === "required" && path && !columns.has(path[0]) && common.titleOf(path.join("."))) {
+      const pointer = `/common/${path.join("/")}`;
+      if (!seen.has(pointer)) out.push({ ...err, pointer, row: undefined, message: COMMON_MISSING });
+      seen.add(pointer);
+    } else {
+      out.push(err);
+    }
+  }
+  return out;
+}
+
 function showProblems(problem) {
   clearProblems();
-  const errors = problem.errors || [];
+  const errors = foldCommonErrors(problem.errors || []);
   const commonErrors = errors.filter((e) => (e.pointer || "").startsWith("/common"));
   const fileErrors = errors.filter((e) => ["/file", "/document_type", "/output"].includes(e.pointer));
   const rows = errors.filter((e) => !commonErrors.includes(e) && !fileErrors.includes(e));
@@ -182,7 +213,7 @@ function showProblems(problem) {
   const badRows = new Set(rows.map(rowNumber).filter((n) => n !== null));
   const summary = [];
   if (badRows.size) summary.push(`${badRows.size} dòng có lỗi (${rows.length} lỗi).`);
-  else if (problem.detail) summary.push(problem.detail);
+  else if (problem.detail && !commonErrors.length) summary.push(problem.detail);
   if (commonErrors.length) summary.push(`${commonErrors.length} lỗi ở phần thông tin chung (bước 2), ghi ngay cạnh ô cần sửa.`);
   if (fileErrors.length) summary.push("Xem lỗi ở ô chọn tệp (bước 1).");
   summary.push("Sửa trong tệp, lưu lại, chọn lại tệp rồi bấm nút lần nữa.");
@@ -218,11 +249,20 @@ async function submit() {
     fileInput.focus();
     return;
   }
+  const values = common.value();
+  const missing = commonRequired(detail).filter((key) => values[key] === undefined || values[key] === null
+    || values[key] === "");
+  if (missing.length) { // step 2 first: one message beside each empty field, not one per row
+    const errors = missing.map((key) => ({ pointer: `/common/${key}`, code: "required", message: COMMON_MISSING }));
+    submitStatus.textContent = "Thông tin chung (bước 2) còn thiếu; chưa gửi danh sách.";
+    showProblems({ title: "Thông tin chung còn thiếu", detail: "", errors });
+    return;
+  }
   const output = document.querySelector('#output-field input[name="output"]:checked');
   const body = new FormData();
   body.append("document_type", detail.id);
   body.append("output", output ? output.value : "pdf");
-  body.append("common", JSON.stringify(common.value()));
+  body.append("common", JSON.stringify(values));
   body.append("file", new Blob([bytes], { type: file.type || "application/octet-stream" }), file.name);
   submitStatus.textContent = "Đang kiểm tra danh sách…";
   let response;

@@ -144,6 +144,8 @@ class Node {
     this.parent = parent;
     this.key = key;
     this.required = Boolean(required) && !ctx.optionalAll;
+    // marked required without changing what is sent (a batch's common fields: see batch.js)
+    this.marked = Boolean(parent && !parent.parent && ctx.marked.has(key));
     this.nullable = isNullable(schema);
     this.id = nextId(ctx.idPrefix);
     this.errorEl = null;
@@ -247,7 +249,7 @@ class ScalarNode extends Node {
     control.id = this.id;
     const described = this.describedBy(`${this.id}-err`);
     if (described) control.setAttribute("aria-describedby", described);
-    if (this.required) control.setAttribute("aria-required", "true");
+    if (this.required || this.marked) control.setAttribute("aria-required", "true");
     control.addEventListener("input", () => this.changed());
     control.addEventListener("change", () => this.changed());
     if (this.widget === "checkbox") {
@@ -270,7 +272,7 @@ class ScalarNode extends Node {
 
   relabel() {
     this.label.replaceChildren(this.title);
-    if (this.required && !(this.parent instanceof ArrayNode)) {
+    if ((this.required || this.marked) && !(this.parent instanceof ArrayNode)) {
       this.label.append(" ", h("span", { class: "req", "aria-hidden": "true", text: "*" }));
     }
   }
@@ -486,8 +488,9 @@ class ObjectNode extends Node {
     this.legend.replaceChildren(this.title);
     if (this.headTitle) this.headTitle.textContent = this.title;
     if (this.toggleLabel) this.toggleLabel.textContent = this.title;
-    if (this.required && !(this.parent instanceof ArrayNode)) {
+    if ((this.required || this.marked) && !(this.parent instanceof ArrayNode)) {
       this.legend.append(" ", h("span", { class: "req", "aria-hidden": "true", text: "*" }));
+      if (this.toggleLabel) this.toggleLabel.append(" ", h("span", { class: "req", "aria-hidden": "true", text: "*" }));
     }
   }
 
@@ -596,7 +599,7 @@ class ArrayNode extends Node {
   relabel() {
     this.legend.replaceChildren(this.title);
     if (this.headTitle) this.headTitle.textContent = this.title;
-    if (this.required && !(this.parent instanceof ArrayNode)) {
+    if ((this.required || this.marked) && !(this.parent instanceof ArrayNode)) {
       this.legend.append(" ", h("span", { class: "req", "aria-hidden": "true", text: "*" }));
     }
     this.addButton.setAttribute("aria-label", `Thêm ${this.itemTitle.toLocaleLowerCase("vi")} vào ${this.title}`);
@@ -770,12 +773,14 @@ function makeNode(ctx, schema, parent, key, required) {
  * Build a form for `schema` inside `mount`.
  * options: idPrefix, optionalAll (every field optional, empty fields omitted: the common
  * fields of a batch), collapse (top-level keys shown under a disclosure), collapseTitle,
- * collapseHelp, onChange(node), announce(element for polite messages).
+ * collapseHelp, onChange(node), announce(element for polite messages), markRequired (top-level
+ * keys shown as required where optionalAll leaves them optional).
  */
 export function buildForm(mount, schema, options = {}) {
   const ctx = {
     idPrefix: options.idPrefix || "f",
     optionalAll: Boolean(options.optionalAll),
+    marked: new Set(options.markRequired || []),
     ignored: [],
     warnings: [],
     dirty: false,

@@ -16,7 +16,7 @@ const problemsBox = $("problems");
 const jobBox = $("job");
 const STATUS = {
   queued: { icon: "…", label: "Đang chờ đến lượt" },
-  running: { icon: "⏳", label: "Đang tạo văn bản" },
+  running: { icon: "»", label: "Đang tạo văn bản" }, // no emoji: they need a font clerks may lack
   succeeded: { icon: "✓", label: "Hoàn thành" },
   done_with_errors: { icon: "!", label: "Hoàn thành, có mục lỗi" },
   failed: { icon: "✕", label: "Lỗi, lô không hoàn thành" },
@@ -24,6 +24,35 @@ const STATUS = {
 };
 const OUTPUT_SHORT = { pdf: "PDF gộp", "zip-pdf": "ZIP các tệp PDF", "zip-docx": "ZIP các tệp Word" };
 const FINISHED = new Set(["succeeded", "done_with_errors", "failed", "cancelled"]);
+
+const KEPT = "thidua.batches"; // job id → {decision}: the decision number of a batch sent here
+const jobStarted = new Map(); // job id → {at: ms, done} when this page first saw it running
+
+function keptBatches() {
+  try { return JSON.parse(window.localStorage.getItem(KEPT) || "{}") || {}; } catch { return {}; }
+}
+
+function keepBatch(id, decision) {
+  try {
+    const kept = keptBatches();
+    kept[id] = { decision: decision || "" };
+    const ids = Object.keys(kept);
+    for (const old of ids.slice(0, Math.max(0, ids.length - 50))) delete kept[old];
+    window.localStorage.setItem(KEPT, JSON.stringify(kept));
+  } catch { /* storage off: the table shows a dash */ }
+}
+
+/** "còn khoảng 2 phút 10 giây", from the pace since this page first saw the job running. */
+function timeLeft(job) {
+  if (job.status !== "running" || !job.total) return "";
+  const seen = jobStarted.get(job.id);
+  if (!seen) { jobStarted.set(job.id, { at: Date.now(), done: job.done }); return ""; }
+  const made = job.done - seen.done;
+  if (made <= 0) return "";
+  const seconds = Math.ceil(((Date.now() - seen.at) / 1000 / made) * (job.total - job.done));
+  if (seconds < 60) return `còn khoảng ${Math.max(seconds, 1)} giây`;
+  return `còn khoảng ${Math.floor(seconds / 60)} phút ${seconds % 60} giây`;
+}
 
 let detail = data.detail;
 let common = null;
@@ -264,24 +293,44 @@ async function submit() {
   body.append("output", output ? output.value : "pdf");
   body.append("common", JSON.stringify(values));
   body.append("file", new Blob([bytes], { type: file.type || "application/octet-stream" }), file.name);
-  submitStatus.textContent = "Đang kiểm tra danh sách…";
+  const checking = showChecking(file);
   let response;
   try {
     response = await apiPost(`${apiRoot()}/batches`, body);
   } catch {
+    checking.stop();
     submitStatus.textContent = "";
     showProblems(networkProblem());
     return;
   }
+  checking.stop();
   if (response.status === 202) {
     const job = await response.json();
     submitStatus.textContent = `Danh sách hợp lệ: ${job.total} văn bản. Lô đã bắt đầu.`;
+    keepBatch(job.id, values.decision_number);
     startJob(job);
     return;
   }
   const problem = await readProblem(response);
   submitStatus.textContent = "Danh sách chưa hợp lệ, chưa tạo văn bản nào.";
   showProblems(problem);
+}
+
+/** While the service reads and checks every row: a moving bar and the seconds so far. */
+function showChecking(file) {
+  const bar = $("check-progress");
+  const started = Date.now();
+  const size = file.size > 1024 * 1024 ? `${(file.size / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(file.size / 1024)} KB`;
+  const tick = () => {
+    const seconds = Math.floor((Date.now() - started) / 1000);
+    submitStatus.textContent = `Đang đọc và kiểm tra từng dòng của danh sách (${size})…`
+      + (seconds ? ` ${seconds} giây.` : "");
+  };
+  tick();
+  bar.hidden = false;
+  bar.removeAttribute("value"); // indeterminate: the service answers once every row is checked
+  const timer = window.setInterval(tick, 1000);
+  return { stop() { window.clearInterval(timer); bar.hidden = true; } };
 }
 
 // ------------------------------------------------------------------------------ job
@@ -303,6 +352,8 @@ function renderJob(job) {
   $("job-status").replaceChildren(h("span", { class: `badge badge--${job.status}` },
     h("span", { "aria-hidden": "true", text: state.icon }), state.label));
   const counts = [`Đã tạo ${job.done}/${job.total} văn bản`];
+  const left = timeLeft(job);
+  if (left) counts.push(left);
   if (job.failed) counts.push(`lỗi ${job.failed}`);
   counts.push(`gửi lúc ${formatTime(job.created_at)}`);
   $("job-counts").textContent = `${counts.join(", ")}.`;
@@ -360,6 +411,7 @@ async function refreshRecent() {
     return;
   }
   const body = $("recent-body");
+  const kept = keptBatches();
   body.replaceChildren();
   for (const job of jobs) {
     const state = STATUS[job.status] || { icon: "", label: job.status };
@@ -367,9 +419,12 @@ async function refreshRecent() {
     const file = job.result_url
       ? h("a", { href: job.result_url, download: "", text: "Tải về", "aria-label": `Tải kết quả lô gửi lúc ${when}` })
       : h("span", { class: "help", text: "—" });
+    const decision = (kept[job.id] && kept[job.id].decision) || "—";
     body.append(h("tr", {},
       h("td", { class: "num", "data-label": "Gửi lúc", text: when }),
       h("td", { "data-label": "Loại văn bản", text: typeTitle(job.document_type) }),
+      h("td", { "data-label": "Quyết định", text: decision }),
+      h("td", { class: "num", "data-label": "Số dòng", text: String(job.total) }),
       h("td", { "data-label": "Kết quả", text: OUTPUT_SHORT[job.output] || job.output }),
       h("td", { "data-label": "Trạng thái" }, h("span", { class: `badge badge--${job.status}` },
         h("span", { "aria-hidden": "true", text: state.icon }), state.label)),

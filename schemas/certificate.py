@@ -266,19 +266,24 @@ class CertificateSchema(StrictSchema):
                    pattern=r"[a-z0-9][a-z0-9-]*",
                    metadata={"title": "Mẫu trình bày",
                              "description": "Mẫu trình bày của cơ quan: khổ giấy, vị trí, cỡ chữ, "
-                                            "lời văn."})
+                                            "lời văn.",
+                             "choices_from": "profiles"})
     mode = Choice({"full": ("Đầy đủ", "day du"), "blank": ("In phôi", "Phôi")},
                   load_default="full",
                   metadata={"title": "Chế độ in",
                             "description": "In đầy đủ trên giấy trắng, hoặc chỉ in các trường "
                                            "thay đổi lên phôi đã in sẵn.",
-                            "enum": list(MODES), "choice_labels": MODE_LABELS})
+                            "enum": list(MODES), "choice_labels": MODE_LABELS, "fold": True})
     offset_x_mm = Millimetres(load_default=None, allow_none=True,
                               metadata={"title": "Chỉnh lệch ngang (mm)",
-                                        "description": "In phôi: thay độ lệch ngang của hồ sơ."})
+                                        "description": "In phôi: độ lệch ngang thay cho độ lệch "
+                                                       "của mẫu trình bày, để chữ khớp phôi.",
+                                        "fold": True})
     offset_y_mm = Millimetres(load_default=None, allow_none=True,
                               metadata={"title": "Chỉnh lệch dọc (mm)",
-                                        "description": "In phôi: thay độ lệch dọc của hồ sơ."})
+                                        "description": "In phôi: độ lệch dọc thay cho độ lệch "
+                                                       "của mẫu trình bày, để chữ khớp phôi.",
+                                        "fold": True})
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:

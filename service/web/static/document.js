@@ -19,7 +19,11 @@ const MIME = { pdf: "application/pdf",
   docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document" };
 let previewUrl = null;
 
-const form = buildForm($("form-root"), detail.schema, { idPrefix: "f" });
+// Print options (in phôi, chỉnh lệch) folded away from the everyday fields
+const folded = Object.entries(detail.schema.properties || {}).filter(([, sub]) => sub["x-fold"]).map(([key]) => key);
+const form = buildForm($("form-root"), detail.schema, { idPrefix: "f", collapse: folded,
+  collapseTitle: "Tùy chọn in (in lên phôi, chỉnh lệch)",
+  collapseHelp: "Chỉ cần khi in lên phôi in sẵn hoặc khi chữ in chưa khớp phôi." });
 form.reset();
 attachListUploads(form, detail);
 const drafts = keepDrafts(form, detail.id);

@@ -100,7 +100,8 @@ def xlsx_template(doc_type, columns: Iterable[str] | None = None) -> bytes:
     sheet.title = "Danh sách"
     guide = workbook.create_sheet("Hướng dẫn")
     values = None
-    _append(guide, ["Cột", "Bắt buộc", "Cách ghi"])
+    # "Trường" is the name a program sending the list uses (also read as a header)
+    _append(guide, ["Cột", "Trường", "Bắt buộc", "Cách ghi"])
     slot = 0
     for index, path in enumerate(wanted, start=1):
         column = by_path[path]
@@ -118,16 +119,17 @@ def xlsx_template(doc_type, columns: Iterable[str] | None = None) -> bytes:
             drop_down(sheet, values, letter, slot, words, strict=True)
             slot += 1
         required = column.field.required and column.path != (OWN_DATE,)
-        _append(guide, [column.title, "có" if required else "",
+        _append(guide, [column.title, path, "có" if required else "",
                         _help(column, words)])
     sheet.freeze_panes = "A2"
     for cell in guide[1]:
         cell.font = Font(bold=True)
     for row in guide.iter_rows(min_row=2):
-        row[2].alignment = Alignment(wrap_text=True, vertical="top")
+        row[3].alignment = Alignment(wrap_text=True, vertical="top")
     guide.column_dimensions["A"].width = 32
-    guide.column_dimensions["B"].width = 10
-    guide.column_dimensions["C"].width = 90
+    guide.column_dimensions["B"].width = 20
+    guide.column_dimensions["C"].width = 10
+    guide.column_dimensions["D"].width = 90
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import sign_in
+from tests.support.browser import NARROW, WIDE, screenshot, sign_in
 from tests.web.test_browser import download, expect, field, open_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -75,6 +75,11 @@ def test_signed_out_in_another_tab_the_clerk_is_told_and_keeps_the_form(page):
     page.click("#btn-preview")
     expect()(page.locator("#notice")).to_contain_text("đăng nhập lại trong một thẻ khác")
     expect()(field(page, "/issuer/name")).to_have_value(TYPED)
+    for size in (WIDE, NARROW):
+        page.set_viewport_size(size)
+        page.locator("#notice").scroll_into_view_if_needed()
+        screenshot(page, "form-signed-out")
+    page.set_viewport_size(WIDE)
     page.on("dialog", lambda dialog: dialog.accept())
     page.reload()  # signed out: the sign-in page; the draft waits for the clerk
     sign_in(page)
@@ -92,6 +97,11 @@ def test_a_double_enter_on_xoa_removes_one_entry_and_undo_puts_it_back(page):
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
     expect()(recipients.locator("li.item")).to_have_count(len(before) - 1)
+    for size in (WIDE, NARROW):
+        page.set_viewport_size(size)
+        recipients.locator(".undo-bar").scroll_into_view_if_needed()
+        screenshot(page, "form-undo")
+    page.set_viewport_size(WIDE)
     assert page.evaluate("document.activeElement.classList.contains('undo-bar')")
     expect()(recipients.locator(".undo-bar")).to_contain_text("Đã xóa Nơi nhận 2")
     recipients.get_by_role("button", name="Hoàn tác: đặt lại Nơi nhận 2").click()

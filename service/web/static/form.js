@@ -675,7 +675,9 @@ class ArrayNode extends Node {
     item.slot.remove();
     this.refresh();
     this.ctx.changed(this);
-    this.undoText.textContent = `Đã xóa ${title}.`;
+    const said = typeof this.removed.value === "string" && this.removed.value.trim()
+      ? ` (“${this.removed.value.trim().slice(0, 60)}”)` : ""; // its number now names another entry
+    this.undoText.textContent = `Đã xóa ${title}${said}.`;
     this.undoButton.setAttribute("aria-label", `Hoàn tác: đặt lại ${title}`);
     this.undoBar.hidden = false;
     this.undoBar.focus();

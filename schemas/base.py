@@ -30,10 +30,29 @@ class Msg(str):
 
 
 REQUIRED = Msg("required", "Trường này là bắt buộc.")
-NULL = Msg("null", "Trường này không được để trống (null).")
+NULL = Msg("null", "Trường này không được để trống.")
 UNKNOWN = Msg("unknown_field",
               "Trường này không có trong mẫu văn bản; hãy xóa hoặc sửa tên trường.")
-TYPE_OBJECT = Msg("invalid_type", "Giá trị phải là một đối tượng JSON.")
+TYPE_OBJECT = Msg("invalid_type", "Giá trị phải là một nhóm thông tin (gồm các trường).")
+
+def or_list(words: list[str] | tuple[str, ...]) -> str:
+    """``Ông, Bà hoặc Đồng chí``: a clerk's list of choices."""
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " hoặc " + words[-1]
+
+
+def choice_labels(field: Any, codes: tuple[str, ...] | list[str]) -> list[str]:
+    """The Vietnamese labels of a field's choices (``metadata["choice_labels"]``), in order;
+    a code without a label is shown as is."""
+    labels = getattr(field, "metadata", {}).get("choice_labels") or {}
+    return [labels.get(code, code) for code in codes]
+
+
+def invalid_choice(field: Any, codes: tuple[str, ...] | list[str]) -> Msg:
+    """The one message for a value outside a field's choices, in the clerk's words."""
+    return Msg("invalid_choice", "Chỉ chọn một trong: " + or_list(choice_labels(field, codes))
+               + ".")
+
 
 COMMON_MESSAGES = {"required": REQUIRED, "null": NULL,
                    "validator_failed": Msg("invalid", "Giá trị không hợp lệ.")}
@@ -104,16 +123,16 @@ class Text(fields.Field):
             raise self.make_error("invalid")
         if self.multiline:
             value = value.replace("\r\n", "\n")
-        text = _hygiene(check_text, value, multiline=self.multiline, field=attr)
+        label = self.metadata.get("title")  # messages name the field as the clerk sees it
+        text = _hygiene(check_text, value, multiline=self.multiline, field=label)
         _check_length(text.strip(), self.min_length, self.max_length)
-        _hygiene(check_script, text, name=self.name_field, field=attr)  # positions as given
-        _hygiene(check_tokens, text, field=attr)
+        _hygiene(check_script, text, name=self.name_field, field=label)  # positions as given
+        _hygiene(check_tokens, text, field=label)
         text = text.strip()
         if self.pattern is not None and not self.pattern.fullmatch(text):
             raise ValidationError(Msg("invalid_format", self.pattern_message))
         if self.choices is not None and text not in self.choices:
-            raise ValidationError(Msg("invalid_choice",
-                                      "Chỉ nhận một trong các giá trị: " + ", ".join(self.choices)))
+            raise ValidationError(invalid_choice(self, self.choices))
         return text
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
@@ -154,12 +173,16 @@ class StrictInt(fields.Field):
         return value
 
 
+DATE_HINT = "ghi ngày/tháng/năm, ví dụ 05/12/2026"
+
+
 class IsoDate(fields.Field):
-    """An ISO 8601 calendar date ``YYYY-MM-DD``; real dates only, years 1945-2100."""
+    """A calendar date, ``YYYY-MM-DD`` in the API (ISO 8601); real dates only, years
+    1945-2100. Its messages speak as a clerk writes a date (dd/mm/yyyy): the page and the
+    spreadsheet reader turn what was typed into ``YYYY-MM-DD`` before it gets here."""
 
     default_error_messages: Messages = error_messages(invalid=Msg(
-        "invalid_date", "Ngày phải theo dạng ISO 8601 YYYY-MM-DD (ví dụ 2020-01-18) và là ngày "
-                        "có thật."))
+        "invalid_date", f"Không đọc được ngày: {DATE_HINT}."))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.date:
         if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -167,7 +190,9 @@ class IsoDate(fields.Field):
         try:
             date = dt.date.fromisoformat(value)
         except ValueError:
-            raise self.make_error("invalid") from None
+            year, month, day = value.split("-")
+            raise ValidationError(Msg("invalid_date", f"Không có ngày {day}/{month}/{year}; "
+                                                      f"{DATE_HINT}.")) from None
         if not 1945 <= date.year <= 2100:
             raise ValidationError(Msg("out_of_range", "Năm phải từ 1945 đến 2100."))
         check_not_too_far_ahead(date)
@@ -205,7 +230,7 @@ class Flag(fields.Field):
     """A JSON boolean, nothing else."""
 
     default_error_messages: Messages = error_messages(
-        invalid=Msg("invalid_type", "Giá trị phải là true hoặc false."))
+        invalid=Msg("invalid_type", "Chỉ chọn có hoặc không."))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
@@ -223,7 +248,7 @@ class List(fields.List):
     """A JSON array with bounded length and Vietnamese messages."""
 
     default_error_messages: Messages = error_messages(
-        invalid=Msg("invalid_type", "Giá trị phải là một mảng JSON."))
+        invalid=Msg("invalid_type", "Giá trị phải là một danh sách."))
 
     def __init__(self, inner: Any, *, min_items: int = 0, max_items: int = 200,
                  **kwargs: Any) -> None:
@@ -258,7 +283,10 @@ __all__ = [
     "StrictSchema",
     "Text",
     "check_not_too_far_ahead",
+    "choice_labels",
     "date_order_error",
+    "invalid_choice",
+    "or_list",
     "require_together",
     "validates_schema",
 ]

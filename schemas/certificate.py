@@ -26,6 +26,8 @@ from schemas.base import (
     Text,
     date_order_error,
     error_messages,
+    invalid_choice,
+    or_list,
 )
 from schemas.common import BREAK_HINT, HeaderLines, SignerSchema
 from schemas.images import raster_complexity_error, svg_complexity_error, svg_draws
@@ -37,6 +39,14 @@ HONORIFICS = ("ong", "ba", "dong_chi")
 MODES = ("full", "blank")
 MAX_EMBLEM_BYTES = 512 * 1024
 VERIFICATION_CODE = r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}"  # Crockford base32
+# The clerk's words for each code (the API keeps the codes; the page, the spreadsheet guide
+# and every message show these)
+AWARD_LABELS = {"bang_khen": "Bằng khen", "giay_khen": "Giấy khen",
+                "danh_hieu": "Chứng nhận danh hiệu thi đua"}
+KIND_LABELS = {"ca_nhan": "Cá nhân", "tap_the": "Tập thể"}
+HONORIFIC_LABELS = {"ong": "Ông", "ba": "Bà", "dong_chi": "Đồng chí"}
+MODE_LABELS = {"full": "In đầy đủ (cả viền và chữ cố định)",
+               "blank": "In lên phôi in sẵn (chỉ các trường thay đổi)"}
 
 
 class Choice(Text):
@@ -50,13 +60,14 @@ class Choice(Text):
         self.lookup = {fold_key(v): v for v in choices}
         for value, words in choices.items():
             self.lookup.update({fold_key(w): value for w in words})
+        labels = self.metadata.get("choice_labels") or {}
+        self.lookup.update({fold_key(label): value for value, label in labels.items()})
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
         found = self.lookup.get(fold_key(text))
         if found is None:
-            raise ValidationError(Msg("invalid_choice",
-                                      "Chỉ nhận một trong các giá trị: " + ", ".join(self.values)))
+            raise ValidationError(invalid_choice(self, self.values))
         return found
 
 
@@ -88,8 +99,8 @@ class DataImage(fields.Field):
     decoded to prove it is the image it claims to be. No paths, no http URLs."""
 
     default_error_messages: Messages = error_messages(invalid=Msg("invalid_image",
-                                             "Ảnh phải là data URL base64 PNG, JPEG hoặc SVG "
-                                             "(data:image/png;base64,…)."))
+                                             "Không đọc được ảnh: hãy chọn một tệp ảnh PNG, "
+                                             "JPEG hoặc SVG."))
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):
@@ -184,7 +195,8 @@ class CertificateSchema(StrictSchema):
                    metadata={"title": "Hình thức",
                              "description": "Bằng khen, Giấy khen hoặc chứng nhận danh hiệu thi "
                                             "đua.",
-                             "enum": list(AWARDS), "aliases": ["Loại", "Hình thức khen thưởng"]})
+                             "enum": list(AWARDS), "choice_labels": AWARD_LABELS,
+                             "aliases": ["Loại", "Hình thức khen thưởng"]})
     title = Text(load_default=None, allow_none=True, max_length=90,
                  metadata={"title": "Danh hiệu",
                            "description": "Chỉ khi chứng nhận danh hiệu thi đua, ví dụ: Chiến sĩ "
@@ -201,6 +213,7 @@ class CertificateSchema(StrictSchema):
                             metadata={"title": "Đối tượng",
                                       "description": "Cá nhân hoặc tập thể.",
                                       "enum": list(RECIPIENT_KINDS),
+                                      "choice_labels": KIND_LABELS,
                                       "aliases": ["Cá nhân/Tập thể", "Loại đối tượng"]})
     honorific = Choice({"ong": ("Ông", "Nam"), "ba": ("Bà", "Nữ"),
                         "dong_chi": ("Đồng chí", "đ/c")},
@@ -209,6 +222,7 @@ class CertificateSchema(StrictSchema):
                                  "description": "Cá nhân: Ông, Bà hoặc Đồng chí. Không suy ra "
                                                 "từ tên đệm. Tập thể: để trống.",
                                  "enum": list(HONORIFICS),
+                                 "choice_labels": HONORIFIC_LABELS,
                                  "aliases": ["Ông/Bà", "Giới tính", "Xưng hô"]})
     recipient_name = Text(required=True, max_length=120, name_field=True,
                           metadata={"title": "Họ và tên",
@@ -247,25 +261,30 @@ class CertificateSchema(StrictSchema):
     signer = Nested(SignerSchema, required=True, metadata={"title": "Người ký"})
     emblem = DataImage(load_default=None, allow_none=True,
                        metadata={"title": "Biểu trưng",
-                                 "description": "Ảnh logo hoặc biểu trưng của cơ quan (PNG, "
+                                 "description": "Ảnh biểu trưng của cơ quan (PNG, "
                                                 "JPEG hoặc SVG, tối đa 512 KB)."})
     profile = Text(load_default="a4-landscape", max_length=60,
                    pattern=r"[a-z0-9][a-z0-9-]*",
                    metadata={"title": "Mẫu trình bày",
                              "description": "Mẫu trình bày của cơ quan: khổ giấy, vị trí, cỡ chữ, "
-                                            "lời văn."})
+                                            "lời văn.",
+                             "choices_from": "profiles"})
     mode = Choice({"full": ("Đầy đủ", "day du"), "blank": ("In phôi", "Phôi")},
                   load_default="full",
                   metadata={"title": "Chế độ in",
-                            "description": "full: in cả viền và chữ cố định; blank: chỉ in các "
-                                           "trường thay đổi lên phôi in sẵn.",
-                            "enum": list(MODES)})
+                            "description": "In đầy đủ trên giấy trắng, hoặc chỉ in các trường "
+                                           "thay đổi lên phôi đã in sẵn.",
+                            "enum": list(MODES), "choice_labels": MODE_LABELS, "fold": True})
     offset_x_mm = Millimetres(load_default=None, allow_none=True,
                               metadata={"title": "Chỉnh lệch ngang (mm)",
-                                        "description": "In phôi: thay độ lệch ngang của hồ sơ."})
+                                        "description": "In phôi: độ lệch ngang thay cho độ lệch "
+                                                       "của mẫu trình bày, để chữ khớp phôi.",
+                                        "fold": True})
     offset_y_mm = Millimetres(load_default=None, allow_none=True,
                               metadata={"title": "Chỉnh lệch dọc (mm)",
-                                        "description": "In phôi: thay độ lệch dọc của hồ sơ."})
+                                        "description": "In phôi: độ lệch dọc thay cho độ lệch "
+                                                       "của mẫu trình bày, để chữ khớp phôi.",
+                                        "fold": True})
     # the verification code of the issued certificate (issue 15): with it the sheet prints a
     # QR to the public page /xac-minh/<code> and the code in small text; set by the register
     # that issues the certificate, never typed by a clerk ("form": False: not on the page)
@@ -290,11 +309,13 @@ class CertificateSchema(StrictSchema):
         if data.get("award") == "danh_hieu" and not data.get("title"):
             errors["title"] = [Msg("required", "Chứng nhận danh hiệu phải ghi tên danh hiệu.")]
         if data.get("award") in ("bang_khen", "giay_khen") and data.get("title"):
-            errors["title"] = [Msg("not_allowed", "Chỉ ghi danh hiệu khi hình thức là danh_hieu.")]
+            errors["title"] = [Msg("not_allowed", "Chỉ ghi danh hiệu khi hình thức là "
+                                                 f"{AWARD_LABELS['danh_hieu']}.")]
         kind = data.get("recipient_kind", "ca_nhan")
         if kind == "ca_nhan" and not data.get("honorific"):
-            errors["honorific"] = [Msg("required", "Cá nhân phải có danh xưng: ong, ba hoặc "
-                                                   "dong_chi (không suy ra từ tên).")]
+            errors["honorific"] = [Msg("required", "Cá nhân phải có danh xưng: "
+                                                   + or_list(list(HONORIFIC_LABELS.values()))
+                                                   + " (không suy ra từ tên).")]
         if kind == "tap_the" and data.get("honorific"):
             errors["honorific"] = [Msg("not_allowed", "Tập thể không có danh xưng.")]
         if data["decision_date"] > data["date"]:  # a certificate is signed after its decision

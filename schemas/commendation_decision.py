@@ -16,7 +16,17 @@ from typing import Any, ClassVar
 
 from marshmallow import ValidationError, validates_schema
 
-from schemas.base import Flag, IsoDate, List, Msg, Nested, StrictInt, StrictSchema, Text
+from schemas.base import (
+    Flag,
+    IsoDate,
+    List,
+    Msg,
+    Nested,
+    StrictInt,
+    StrictSchema,
+    Text,
+    or_list,
+)
 from schemas.common import AdministrativeDocumentSchema
 
 KINDS = ("ca_nhan", "tap_the")
@@ -25,6 +35,15 @@ SORTS = ("none", "name")
 AWARD_COLUMN = ("auto", "show", "hide")
 MAX_ENTRIES = 5000
 AWARD_CODE = r"[a-z][a-z0-9_]*"
+AWARD_MESSAGE = "Chọn một hình thức khen thưởng có trong bảng tiền thưởng của cơ quan."
+# The clerk's words for each code (the API keeps the codes; the page, the spreadsheet guide
+# and every message show these)
+KIND_LABELS = {"ca_nhan": "Cá nhân", "tap_the": "Tập thể"}
+HONORIFIC_LABELS = {"ong": "Ông", "ba": "Bà", "dong_chi": "Đồng chí",
+                    "none": "Không ghi danh xưng"}
+SORT_LABELS = {"none": "Giữ thứ tự đã nhập", "name": "Theo tên"}
+AWARD_COLUMN_LABELS = {"auto": "Tự động: chỉ in khi các dòng có hình thức khác nhau",
+                       "show": "Luôn in", "hide": "Không in"}
 _REFERS_TO_ARTICLE = re.compile(r"^\s*[-–+]?\s*Như\s+Điều\s+(\d+)\b", re.IGNORECASE)
 
 
@@ -33,13 +52,13 @@ class EntrySchema(StrictSchema):
 
     kind = Text(required=True, choices=KINDS, max_length=30,
                 metadata={"title": "Đối tượng", "description": "Cá nhân hoặc tập thể.",
-                          "enum": list(KINDS)})
+                          "enum": list(KINDS), "choice_labels": KIND_LABELS})
     honorific = Text(load_default=None, allow_none=True, choices=HONORIFICS, max_length=30,
                      metadata={"title": "Danh xưng",
                                "description": "Cá nhân: Ông, Bà, Đồng chí hoặc không ghi. Bắt buộc "
                                               "với cá nhân, không suy ra từ tên. Tập thể: để "
                                               "trống.",
-                               "enum": list(HONORIFICS)})
+                               "enum": list(HONORIFICS), "choice_labels": HONORIFIC_LABELS})
     name = Text(required=True, max_length=200, name_field=True,
                 metadata={"title": "Họ và tên / tên tập thể"})
     position = Text(load_default=None, allow_none=True, max_length=200,
@@ -47,11 +66,11 @@ class EntrySchema(StrictSchema):
     unit = Text(load_default=None, allow_none=True, max_length=300, name_field=True,
                 metadata={"title": "Đơn vị", "description": "Ví dụ: Trường THPT Hàm Rồng"})
     award = Text(load_default=None, allow_none=True, max_length=60, pattern=AWARD_CODE,
-                 pattern_message="Mã hình thức khen thưởng viết thường, không dấu, ví dụ "
-                                 "giay_khen, lao_dong_tien_tien.",
-                 metadata={"title": "Mã hình thức khen thưởng riêng",
+                 pattern_message=AWARD_MESSAGE,
+                 metadata={"title": "Hình thức khen thưởng riêng",
                            "description": "Chỉ khi khác hình thức chung của quyết định; theo "
-                                          "bảng tiền thưởng của cơ quan."})
+                                          "bảng tiền thưởng của cơ quan.",
+                           "choices_from": "rewards"})
     award_label = Text(load_default=None, allow_none=True, max_length=200,
                        metadata={"title": "Hình thức khen thưởng (chữ in)",
                                  "description": "Ghi đè chữ in trong cột hình thức khen thưởng."})
@@ -64,8 +83,9 @@ class EntrySchema(StrictSchema):
     def _honorific(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data["kind"] == "ca_nhan" and data.get("honorific") is None:
             raise ValidationError({"honorific": [Msg(
-                "required", "Cá nhân phải có danh xưng: ong, ba, dong_chi hoặc none (không suy "
-                            "ra từ tên).")]})
+                "required", "Cá nhân phải có danh xưng: "
+                            + or_list(["Ông", "Bà", "Đồng chí", "“Không ghi danh xưng”"])
+                            + " (không suy ra từ tên).")]})
         if data["kind"] == "tap_the" and data.get("honorific") not in (None, "none"):
             raise ValidationError({"honorific": [Msg("not_allowed",
                                                      "Tập thể không có danh xưng.")]})
@@ -104,13 +124,15 @@ class AttachmentSchema(StrictSchema):
                                               "đốc Sở Giáo dục và Đào tạo."})
     sort = Text(load_default="none", choices=SORTS, max_length=30,
                 metadata={"title": "Sắp xếp",
-                          "description": "none: giữ thứ tự đã nhập; name: theo tên (cá nhân: tên, "
-                                         "đệm, họ; tập thể: theo chữ cái).", "enum": list(SORTS)})
+                          "description": "Giữ thứ tự đã nhập, hoặc theo tên (cá nhân: tên, đệm, "
+                                         "họ; tập thể: theo chữ cái).", "enum": list(SORTS),
+                          "choice_labels": SORT_LABELS})
     award_column = Text(load_default="auto", choices=AWARD_COLUMN, max_length=30,
                         metadata={"title": "Cột hình thức khen thưởng",
-                                  "description": "auto: chỉ in khi các dòng có hình thức khác "
-                                                 "nhau; show: luôn in; hide: không in.",
-                                  "enum": list(AWARD_COLUMN)})
+                                  "description": "Cột ghi hình thức khen thưởng của từng dòng "
+                                                 "trong danh sách.",
+                                  "enum": list(AWARD_COLUMN),
+                                  "choice_labels": AWARD_COLUMN_LABELS})
     with_header = Flag(load_default=False,
                        metadata={"title": "In tiêu đề cơ quan trên danh sách",
                                  "description": "Mẫu văn bản kèm theo quyết định: tên cơ quan và "
@@ -140,11 +162,11 @@ class CommendationDecisionSchema(AdministrativeDocumentSchema):
                                                 "đốc Sở Giáo dục và Đào tạo; danh hiệu “Lao động "
                                                 "tiên tiến”."})
     award = Text(load_default=None, allow_none=True, max_length=60, pattern=AWARD_CODE,
-                 pattern_message="Mã hình thức khen thưởng viết thường, không dấu, ví dụ "
-                                 "giay_khen.",
-                 metadata={"title": "Mã hình thức khen thưởng",
+                 pattern_message=AWARD_MESSAGE,
+                 metadata={"title": "Hình thức khen thưởng (để tính tiền thưởng)",
                            "description": "Theo bảng tiền thưởng của cơ quan: dùng để tính tiền "
-                                          "thưởng và in cột hình thức."})
+                                          "thưởng và in cột hình thức.",
+                           "choices_from": "rewards"})
     reason = Text(load_default=None, allow_none=True, max_length=1500,
                   metadata={"title": "Thành tích",
                             "description": "Ví dụ: đã có thành tích xuất sắc trong phong trào thi "
@@ -212,7 +234,8 @@ def _reward_date_error(data: dict[str, Any]) -> Msg | None:
     if data.get("date") is not None and data["reward_date"] != data["date"]:
         return Msg("inconsistent", "Tiền thưởng tính theo mức lương cơ sở tại ngày ban hành "
                                    "quyết định (Nghị định 152/2025/NĐ-CP, Điều 49 khoản 1); "
-                                   "bỏ reward_date hoặc ghi đúng ngày ban hành.")
+                                   "bỏ trống ngày tính tiền thưởng hoặc ghi đúng ngày ban "
+                                   "hành.")
     if data.get("year") is not None and data["reward_date"].year != data["year"]:
         return Msg("inconsistent", "Ngày tính tiền thưởng phải thuộc năm ban hành.")
     return None

@@ -113,8 +113,11 @@ class EmulationPlanSchema(AdministrativeDocumentSchema):
                                              "thực hiện. Đánh số I., II., … tự động."})
     point_style = Text(load_default="letter", choices=POINT_STYLES,
                        metadata={"title": "Cách đánh số mức 2",
-                                 "description": "letter: a), b), c) …; decimal: 1.1., 1.2. …",
-                                 "enum": list(POINT_STYLES)})
+                                 "description": "Theo chữ cái a), b), c) … hoặc theo số "
+                                                "1.1., 1.2. …",
+                                 "enum": list(POINT_STYLES),
+                                 "choice_labels": {"letter": "Chữ cái: a), b), c) …",
+                                                   "decimal": "Số: 1.1., 1.2. …"}})
     closing = Text(required=True, max_length=3000,
                    metadata={"title": "Câu kết",
                              "description": "Ví dụ: Trên đây là Kế hoạch … Dấu ./. được thêm "

@@ -11,7 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
-from schemas import base
+from schemas import base, certificate
 
 
 def _text(field: base.Text, depth: int) -> dict[str, Any]:
@@ -47,6 +47,10 @@ CONVERTERS: tuple[tuple[type, Callable[[Any, int], dict[str, Any]]], ...] = (
                                    "maximum": f.maximum}),
     (base.IsoDate, lambda f, _: {"type": "string", "format": "date"}),
     (base.Flag, lambda f, _: {"type": "boolean"}),
+    (certificate.DataImage, lambda f, _: {"type": "string", "contentMediaType": "image/*",
+                                          "x-widget": "image"}),
+    (certificate.Millimetres, lambda f, _: {"type": "number", "minimum": -f.limit,
+                                            "maximum": f.limit}),
     (fields.Nested, _nested),
     (fields.List, _list),
 )
@@ -60,8 +64,39 @@ def _metadata(field: fields.Field, out: dict[str, Any]) -> None:
             out[key] = meta.pop(key)
     if "enum" in meta:  # choices given only as metadata (e.g. words mapped to values)
         out.setdefault("enum", meta.pop("enum"))
+    if "choice_labels" in meta:  # the clerk's word for each code: the page's drop-downs
+        out["x-enum_titles"] = dict(meta.pop("choice_labels"))
+    source = meta.pop("choices_from", None)
+    if source == "rewards":
+        out.update(_reward_awards())
+    elif source == "profiles":
+        out.update(_layout_profiles())
     for key, value in meta.items():
         out[f"x-{key}"] = value
+
+
+def _reward_awards() -> dict[str, Any]:
+    """A reward-table award field as a choice: the table's codes, shown by their names (the
+    API keeps the codes; the service checks them against the same table)."""
+    from service.rewards.configured import current
+
+    try:
+        awards = current().awards
+    except Exception:  # no readable table: the field stays free text, checked on render
+        return {}
+    return {"enum": list(awards), "x-enum_titles": {code: a.name for code, a in awards.items()}}
+
+
+def _layout_profiles() -> dict[str, Any]:
+    """The certificate layout profiles installed, shown by their titles (``A4 ngang``)."""
+    from service.doctypes import _certificate_layout as layouts
+
+    try:
+        names = layouts.profile_names()
+        titles = {name: str(layouts.load_profile(name).get("title") or name) for name in names}
+    except Exception:  # an unreadable profile: the field stays free text, checked on render
+        return {}
+    return {"enum": names, "x-enum_titles": titles}
 
 
 def _null_and_default(field: fields.Field, out: dict[str, Any]) -> None:

@@ -29,7 +29,6 @@ from flask import Flask, current_app, request, url_for
 from flask_smorest import Api, Blueprint
 from sqlalchemy.exc import OperationalError
 
-from service import registry
 from service.api.batches_input import (
     Envelope,
     check_size,
@@ -37,19 +36,18 @@ from service.api.batches_input import (
     json_envelope,
     multipart_envelope,
 )
+from service.api.batches_names import remember_name, result_stem
 from service.api.common import BINARY, is_json_request, problems, request_body, send_attachment
 from service.api.schemas import BatchJsonSchema, BatchUploadSchema, JobSchema
 from service.auth.guard import current_principal
 from service.auth.store import Principal
 from service.bulk import Output, prepare
-from service.core_errors import UnknownDocumentType
 from service.db.jobs import DELIVERED
 from service.errors import FieldError, Problem, validation_problem
 from service.http_errors import problem_response
 from service.jobs.files import JOB_ID
 from service.jobs.runner import IdempotencyMismatch, JobService, QueueFull
 from service.jobs.store import JobView, NotCancellable, RegisterOverlap
-from service.registry import safe_file_stem
 
 log = logging.getLogger(__name__)
 
@@ -184,8 +182,12 @@ def _submit(service: JobService, envelope: Envelope, owner: str, key: str | None
     prepared = prepare(doc_type, common, items, rows=rows,
                        max_items=int(current_app.config["MAX_BATCH_ITEMS"]))
     try:
-        return service.submit(doc_type, output, prepared, owner=owner, idempotency_key=key,
-                              fingerprint=envelope.fingerprint, register=register)
+        submission = service.submit(doc_type, output, prepared, owner=owner,
+                                    idempotency_key=key, fingerprint=envelope.fingerprint,
+                                    register=register)
+        if not submission.replayed:
+            remember_name(service.files, submission.job.id, doc_type, prepared)
+        return submission
     except RegisterOverlap as overlap:
         raise _register_taken(register, overlap.existing) from None
     except IdempotencyMismatch as mismatch:
@@ -228,11 +230,7 @@ def get_batch(job_id: str):
 
 
 def _result_name(job: JobView, output: Output) -> str:
-    try:
-        title = registry.require(job.document_type).title
-    except UnknownDocumentType:  # a type removed since the job ran
-        title = job.document_type
-    return f"{safe_file_stem(f'{title} - lô {job.id[:8]}')}.{output.extension}"
+    return f"{result_stem(jobs().files, job)}.{output.extension}"
 
 
 def result(job_id: str):

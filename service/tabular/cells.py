@@ -12,9 +12,22 @@ from marshmallow import fields
 from schemas import base
 from service.vn.fold import fold_key
 
-_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")
 _YES = ("co", "x", "true", "1", "yes")
 _NO = ("khong", "false", "0", "no")
+
+
+def full_year(two_digits: int) -> int | None:
+    """The year a clerk means by ``26`` in ``5/12/26``: the one of 19xx and 20xx that a
+    document may carry (1945 up to this year plus the future window, :mod:`schemas.clock`).
+    Years 1945-1999 end in 45-99 and the accepted years from 2000 end in 00 up to about 27,
+    so the two never share two digits and the year is never a guess. When neither fits
+    (``5/12/35``) the cell stays as typed and its message asks for ngày/tháng/năm."""
+    from schemas import clock
+
+    fits = [y for y in (2000 + two_digits, 1900 + two_digits)
+            if 1945 <= y <= clock.latest().year]
+    return fits[0] if len(fits) == 1 else None
 
 
 def cell_value(value: Any, field: fields.Field, number_format: str | None = None) -> Any:
@@ -41,6 +54,10 @@ def _text_value(text: str, field: fields.Field) -> Any:
         match = _DMY.fullmatch(text)
         if match:
             day, month, year = (int(g) for g in match.groups())
+            if len(match.group(3)) == 2:
+                year = full_year(year)
+                if year is None:
+                    return text  # ambiguous: the date's message asks for the whole year
             return f"{year:04d}-{month:02d}-{day:02d}"
     if isinstance(field, base.StrictInt) and re.fullmatch(r"-?\d+", text):
         return int(text)

@@ -10,10 +10,7 @@ from schemas import base
 from service.tabular.columns import column_letter
 from service.tabular.list_words import AwardWords, Words
 from service.tabular.lists import AWARD_HELP, ListField
-from service.tabular.template import safe_cell
-
-BLANK_ROWS = 500
-VALUES_SHEET = "Giá trị chọn"
+from service.tabular.template import BLANK_ROWS, VALUES_SHEET, drop_down, safe_cell
 
 
 def _help(lf: ListField, path: str, column: Any, words: dict[str, Words | AwardWords]) -> str:
@@ -31,22 +28,6 @@ def _width(column: Any, choices: tuple[str, ...]) -> float:
     longest = max([len(column.title), *(len(c) for c in choices)]) + 4
     cap = 50 if (getattr(column.field, "max_length", 0) or 0) > 100 else 30
     return float(max(12, min(cap, longest)))
-
-
-def _drop_down(sheet: Any, values: Any, letter: str, slot: int, choices: tuple[str, ...],
-               strict: bool) -> None:
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    values_letter = column_letter(slot)
-    for row, text in enumerate(choices, start=2):
-        safe_cell(values, row, slot + 1, text)
-    rule = DataValidation(type="list", allow_blank=True, showErrorMessage=strict,
-                          formula1=f"'{VALUES_SHEET}'!${values_letter}$2:"
-                                   f"${values_letter}${len(choices) + 1}")
-    if strict:
-        rule.error, rule.errorTitle = "Chọn một giá trị trong danh sách.", "Giá trị không hợp lệ"
-    sheet.add_data_validation(rule)
-    rule.add(f"{letter}2:{letter}{BLANK_ROWS + 1}")
 
 
 def list_template(lf: ListField) -> bytes:
@@ -75,7 +56,7 @@ def list_template(lf: ListField) -> bytes:
         if choices:
             safe_cell(values, 1, slot + 1, column.title).font = Font(bold=True)
             values.column_dimensions[column_letter(slot)].width = _width(column, choices)
-            _drop_down(sheet, values, letter, slot, choices,
+            drop_down(sheet, values, letter, slot, choices,
                        strict=not isinstance(words[path], AwardWords))
             slot += 1
         for cell_col, text in enumerate((column.title, "có" if column.field.required else "",

@@ -262,7 +262,7 @@ def test_json_is_imported_into_the_form(page, tmp_path):
     broken = tmp_path / "hong.json"
     broken.write_text('{"summary": ', encoding="utf-8")
     page.set_input_files("#import-file", str(broken))
-    expect()(notice).to_contain_text("không phải tệp JSON hợp lệ")
+    expect()(notice).to_contain_text("không phải bản nháp đọc được")
     expect()(field(page, "/summary")).to_have_value(data["summary"])  # the form is untouched
 
     _, exported = download(page, "#btn-export")

@@ -194,7 +194,7 @@ def test_the_register_searches_filters_and_exports(page, web_service):
     assert word in row[5]
     assert xlsx.value.suggested_filename == "Sổ đăng ký văn bản đi 2026.xlsx"
     with page.expect_download() as csv_file:
-        page.get_by_role("link", name=re.compile("CSV")).click()
+        page.get_by_role("link", name=re.compile("csv")).click()
     text = Path(csv_file.value.path()).read_bytes().decode("utf-8-sig")
     assert number in text
     assert plan in text

@@ -16,7 +16,7 @@ const problemsBox = $("problems");
 const jobBox = $("job");
 const STATUS = {
   queued: { icon: "…", label: "Đang chờ đến lượt" },
-  running: { icon: "⏳", label: "Đang tạo văn bản" },
+  running: { icon: "»", label: "Đang tạo văn bản" }, // no emoji: they need a font clerks may lack
   succeeded: { icon: "✓", label: "Hoàn thành" },
   done_with_errors: { icon: "!", label: "Hoàn thành, có mục lỗi" },
   failed: { icon: "✕", label: "Lỗi, lô không hoàn thành" },
@@ -24,6 +24,35 @@ const STATUS = {
 };
 const OUTPUT_SHORT = { pdf: "PDF gộp", "zip-pdf": "ZIP các tệp PDF", "zip-docx": "ZIP các tệp Word" };
 const FINISHED = new Set(["succeeded", "done_with_errors", "failed", "cancelled"]);
+
+const KEPT = "thidua.batches"; // job id → {decision}: the decision number of a batch sent here
+const jobStarted = new Map(); // job id → {at: ms, done} when this page first saw it running
+
+function keptBatches() {
+  try { return JSON.parse(window.localStorage.getItem(KEPT) || "{}") || {}; } catch { return {}; }
+}
+
+function keepBatch(id, decision) {
+  try {
+    const kept = keptBatches();
+    kept[id] = { decision: decision || "" };
+    const ids = Object.keys(kept);
+    for (const old of ids.slice(0, Math.max(0, ids.length - 50))) delete kept[old];
+    window.localStorage.setItem(KEPT, JSON.stringify(kept));
+  } catch { /* storage off: the table shows a dash */ }
+}
+
+/** "còn khoảng 2 phút 10 giây", from the pace since this page first saw the job running. */
+function timeLeft(job) {
+  if (job.status !== "running" || !job.total) return "";
+  const seen = jobStarted.get(job.id);
+  if (!seen) { jobStarted.set(job.id, { at: Date.now(), done: job.done }); return ""; }
+  const made = job.done - seen.done;
+  if (made <= 0) return "";
+  const seconds = Math.ceil(((Date.now() - seen.at) / 1000 / made) * (job.total - job.done));
+  if (seconds < 60) return `còn khoảng ${Math.max(seconds, 1)} giây`;
+  return `còn khoảng ${Math.floor(seconds / 60)} phút ${seconds % 60} giây`;
+}
 
 let detail = data.detail;
 let common = null;
@@ -36,18 +65,38 @@ const typeTitle = (id) => {
   return option ? option.textContent : id;
 };
 
+const OWN_DATE = "date";
+const COMMON_MISSING = "Chưa điền: thông tin này dùng chung cho mọi dòng, điền một lần ở đây.";
+
+/** Batch-only common fields the page knows, in the clerk's words. The register's first
+ * number is text: "0125" keeps its zeros (sent and printed as typed). */
+const BATCH_FIELDS = {
+  register_start: {
+    type: ["string", "null"], title: "Số sổ bắt đầu", maxLength: 12, pattern: "[0-9]+",
+    description: "Các dòng không ghi số sổ được cấp số liên tiếp từ số này; số 0 đứng đầu "
+      + "được giữ nguyên, ví dụ 0125 → 0125, 0126, …",
+  },
+};
+
 /** The type's schema plus the batch-only common fields (x: batch_common, or the example's). */
 function commonSchema(d) {
   const schema = JSON.parse(JSON.stringify(d.schema));
   const extra = (d.batch_common && d.batch_common.properties) || {};
   const exampleCommon = (d.batch_example && d.batch_example.common) || {};
-  for (const [key, value] of Object.entries(exampleCommon)) {
+  for (const key of Object.keys(exampleCommon)) {
     if (!(key in schema.properties) && !(key in extra)) {
-      extra[key] = { type: typeof value === "number" ? ["integer", "string", "null"] : ["string", "null"] };
+      extra[key] = BATCH_FIELDS[key] || { type: ["string", "null"] };
     }
   }
   Object.assign(schema.properties, extra);
   return schema; // every field optional here (optionalAll); "required" only shapes the layout
+}
+
+/** Fields every document needs that the list does not carry: filled once in step 2. (A
+ * row may carry its own date, so the date is left to the rows' check.) */
+function commonRequired(d) {
+  const columns = new Set(d.batch_columns || []);
+  return (d.schema.required || []).filter((key) => !columns.has(key) && key !== OWN_DATE);
 }
 
 function setupType(d) {
@@ -56,6 +105,7 @@ function setupType(d) {
   common = buildForm($("common-root"), commonSchema(d), {
     idPrefix: "c",
     optionalAll: true,
+    markRequired: commonRequired(d),
     collapse: columns,
     collapseTitle: "Các cột của danh sách — chỉ điền nếu giống nhau cho mọi dòng",
     collapseHelp: "Những trường này thường ghi riêng cho từng dòng trong tệp. Điền ở đây thì dùng cho các dòng để trống ô đó.",
@@ -147,9 +197,29 @@ function columnTitle(err) {
   return "—";
 }
 
+/** A field the list does not carry, missing in every row that reports it, is one message
+ * beside its field in step 2 (not one per row). */
+function foldCommonErrors(errors) {
+  const columns = new Set(detail.batch_columns || []);
+  const out = [];
+  const seen = new Set();
+  for (const err of errors) {
+    const match = /^\/items\/\d+\/(.+)$/.exec(err.pointer || "");
+    const path = match && match[1].split("/");
+    if (err.code === "required" && path && !columns.has(path[0]) && common.titleOf(path.join("."))) {
+      const pointer = `/common/${path.join("/")}`;
+      if (!seen.has(pointer)) out.push({ ...err, pointer, row: undefined, message: COMMON_MISSING });
+      seen.add(pointer);
+    } else {
+      out.push(err);
+    }
+  }
+  return out;
+}
+
 function showProblems(problem) {
   clearProblems();
-  const errors = problem.errors || [];
+  const errors = foldCommonErrors(problem.errors || []);
   const commonErrors = errors.filter((e) => (e.pointer || "").startsWith("/common"));
   const fileErrors = errors.filter((e) => ["/file", "/document_type", "/output"].includes(e.pointer));
   const rows = errors.filter((e) => !commonErrors.includes(e) && !fileErrors.includes(e));
@@ -172,7 +242,7 @@ function showProblems(problem) {
   const badRows = new Set(rows.map(rowNumber).filter((n) => n !== null));
   const summary = [];
   if (badRows.size) summary.push(`${badRows.size} dòng có lỗi (${rows.length} lỗi).`);
-  else if (problem.detail) summary.push(problem.detail);
+  else if (problem.detail && !commonErrors.length) summary.push(problem.detail);
   if (commonErrors.length) summary.push(`${commonErrors.length} lỗi ở phần thông tin chung (bước 2), ghi ngay cạnh ô cần sửa.`);
   if (fileErrors.length) summary.push("Xem lỗi ở ô chọn tệp (bước 1).");
   summary.push("Sửa trong tệp, lưu lại, chọn lại tệp rồi bấm nút lần nữa.");
@@ -195,7 +265,7 @@ async function submit() {
   clearProblems();
   const file = fileInput.files && fileInput.files[0];
   if (!file) {
-    setFileError("Hãy chọn tệp danh sách (XLSX hoặc CSV).");
+    setFileError("Hãy chọn tệp danh sách Excel.");
     fileInput.focus();
     submitStatus.textContent = "Chưa chọn tệp danh sách.";
     return;
@@ -208,30 +278,59 @@ async function submit() {
     fileInput.focus();
     return;
   }
+  const values = common.value();
+  const missing = commonRequired(detail).filter((key) => values[key] === undefined || values[key] === null
+    || values[key] === "");
+  if (missing.length) { // step 2 first: one message beside each empty field, not one per row
+    const errors = missing.map((key) => ({ pointer: `/common/${key}`, code: "required", message: COMMON_MISSING }));
+    submitStatus.textContent = "Thông tin chung (bước 2) còn thiếu; chưa gửi danh sách.";
+    showProblems({ title: "Thông tin chung còn thiếu", detail: "", errors });
+    return;
+  }
   const output = document.querySelector('#output-field input[name="output"]:checked');
   const body = new FormData();
   body.append("document_type", detail.id);
   body.append("output", output ? output.value : "pdf");
-  body.append("common", JSON.stringify(common.value()));
+  body.append("common", JSON.stringify(values));
   body.append("file", new Blob([bytes], { type: file.type || "application/octet-stream" }), file.name);
-  submitStatus.textContent = "Đang kiểm tra danh sách…";
+  const checking = showChecking(file);
   let response;
   try {
     response = await apiPost(`${apiRoot()}/batches`, body);
   } catch {
+    checking.stop();
     submitStatus.textContent = "";
     showProblems(networkProblem());
     return;
   }
+  checking.stop();
   if (response.status === 202) {
     const job = await response.json();
     submitStatus.textContent = `Danh sách hợp lệ: ${job.total} văn bản. Lô đã bắt đầu.`;
+    keepBatch(job.id, values.decision_number);
     startJob(job);
     return;
   }
   const problem = await readProblem(response);
   submitStatus.textContent = "Danh sách chưa hợp lệ, chưa tạo văn bản nào.";
   showProblems(problem);
+}
+
+/** While the service reads and checks every row: a moving bar and the seconds so far. */
+function showChecking(file) {
+  const bar = $("check-progress");
+  const started = Date.now();
+  const size = file.size > 1024 * 1024 ? `${(file.size / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(file.size / 1024)} KB`;
+  const tick = () => {
+    const seconds = Math.floor((Date.now() - started) / 1000);
+    submitStatus.textContent = `Đang đọc và kiểm tra từng dòng của danh sách (${size})…`
+      + (seconds ? ` ${seconds} giây.` : "");
+  };
+  tick();
+  bar.hidden = false;
+  bar.removeAttribute("value"); // indeterminate: the service answers once every row is checked
+  const timer = window.setInterval(tick, 1000);
+  return { stop() { window.clearInterval(timer); bar.hidden = true; } };
 }
 
 // ------------------------------------------------------------------------------ job
@@ -253,6 +352,8 @@ function renderJob(job) {
   $("job-status").replaceChildren(h("span", { class: `badge badge--${job.status}` },
     h("span", { "aria-hidden": "true", text: state.icon }), state.label));
   const counts = [`Đã tạo ${job.done}/${job.total} văn bản`];
+  const left = timeLeft(job);
+  if (left) counts.push(left);
   if (job.failed) counts.push(`lỗi ${job.failed}`);
   counts.push(`gửi lúc ${formatTime(job.created_at)}`);
   $("job-counts").textContent = `${counts.join(", ")}.`;
@@ -310,6 +411,7 @@ async function refreshRecent() {
     return;
   }
   const body = $("recent-body");
+  const kept = keptBatches();
   body.replaceChildren();
   for (const job of jobs) {
     const state = STATUS[job.status] || { icon: "", label: job.status };
@@ -317,9 +419,12 @@ async function refreshRecent() {
     const file = job.result_url
       ? h("a", { href: job.result_url, download: "", text: "Tải về", "aria-label": `Tải kết quả lô gửi lúc ${when}` })
       : h("span", { class: "help", text: "—" });
+    const decision = (kept[job.id] && kept[job.id].decision) || "—";
     body.append(h("tr", {},
       h("td", { class: "num", "data-label": "Gửi lúc", text: when }),
       h("td", { "data-label": "Loại văn bản", text: typeTitle(job.document_type) }),
+      h("td", { "data-label": "Quyết định", text: decision }),
+      h("td", { class: "num", "data-label": "Số dòng", text: String(job.total) }),
       h("td", { "data-label": "Kết quả", text: OUTPUT_SHORT[job.output] || job.output }),
       h("td", { "data-label": "Trạng thái" }, h("span", { class: `badge badge--${job.status}` },
         h("span", { "aria-hidden": "true", text: state.icon }), state.label)),

@@ -9,8 +9,7 @@ export function csrfHeaders() {
   return token && header ? { [header.content]: token.content } : {};
 }
 
-/** POST to the API; `body` is an object (sent as JSON) or a FormData. */
-export async function apiPost(url, body, accept = "application/json") {
+function post(url, body, accept) {
   const headers = { ...csrfHeaders(), Accept: `${accept}, application/problem+json` };
   let payload = body;
   if (!(body instanceof FormData)) {
@@ -18,6 +17,34 @@ export async function apiPost(url, body, accept = "application/json") {
     payload = JSON.stringify(body);
   }
   return fetch(url, { method: "POST", headers, body: payload, credentials: "same-origin" });
+}
+
+async function isCsrfFailure(response) {
+  if (response.status !== 403) return false;
+  try { return (await response.clone().json()).code === "csrf_failed"; } catch { return false; }
+}
+
+/** After a sign-out and sign-in in another tab the page's token is stale: read this page
+ * again (same session cookie) for the new one. False when the clerk is signed out. */
+async function refreshCsrfToken() {
+  let response;
+  try {
+    response = await fetch(window.location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+  } catch { return false; }
+  if (!response.ok || response.redirected) return false;
+  const found = /<meta name="csrf-token" content="([^"]+)">/.exec(await response.text());
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  if (!found || !meta) return false;
+  meta.content = found[1];
+  return true;
+}
+
+/** POST to the API; `body` is an object (sent as JSON) or a FormData. A request refused for
+ * a stale token is sent once more with the session's new token; the form is never touched. */
+export async function apiPost(url, body, accept = "application/json") {
+  const response = await post(url, body, accept);
+  if (await isCsrfFailure(response) && await refreshCsrfToken()) return post(url, body, accept);
+  return response;
 }
 
 export async function apiGet(url) {
@@ -33,12 +60,13 @@ export async function readProblem(response) {
   if (type.includes("json")) {
     try { body = await response.json(); } catch { body = null; }
   }
-  if (response.status === 401) {
+  if (response.status === 401 || (response.status === 403 && body && body.code === "csrf_failed")) {
     // The sign-in ended (idle too long, signed out elsewhere): say so in clerk's words; the
-    // form stays as typed so it can be saved as JSON before signing in again.
-    return { status: 401, code: (body && body.code) || "authentication_required",
+    // form stays as typed (and in the browser's draft) while the clerk signs in elsewhere.
+    return { status: response.status, code: (body && body.code) || "authentication_required",
       title: "Phiên đăng nhập đã hết",
-      detail: "Hãy bấm “Lưu tệp JSON” để giữ dữ liệu đã nhập, rồi đăng nhập lại (mở trang trong thẻ mới).",
+      detail: "Hãy đăng nhập lại trong một thẻ khác (mở trang chủ trong thẻ mới), rồi quay lại "
+        + "đây và bấm lại: dữ liệu đã nhập vẫn giữ nguyên, bản nháp được lưu trong trình duyệt.",
       errors: [] };
   }
   return {

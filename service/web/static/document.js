@@ -4,6 +4,7 @@
 import { buildForm, h } from "./form.js";
 import { setupIssue } from "./issue.js";
 import { attachListUploads } from "./lists.js";
+import { keepDrafts, savedAt } from "./drafts.js";
 import { apiPost, apiRoot, busy, filenameOf, hide, networkProblem, notify, readProblem, saveBlob,
   todayIso } from "./common.js";
 
@@ -18,9 +19,18 @@ const MIME = { pdf: "application/pdf",
   docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document" };
 let previewUrl = null;
 
-const form = buildForm($("form-root"), detail.schema, { idPrefix: "f" });
+// Print options (in phôi, chỉnh lệch) folded away from the everyday fields
+const folded = Object.entries(detail.schema.properties || {}).filter(([, sub]) => sub["x-fold"]).map(([key]) => key);
+const form = buildForm($("form-root"), detail.schema, { idPrefix: "f", collapse: folded,
+  collapseTitle: "Tùy chọn in (in lên phôi, chỉnh lệch)",
+  collapseHelp: "Chỉ cần khi in lên phôi in sẵn hoặc khi chữ in chưa khớp phôi." });
 form.reset();
 attachListUploads(form, detail);
+const drafts = keepDrafts(form, detail.id);
+if (drafts.restored) {
+  notify(notice, "info", `Đã mở lại bản nháp lưu lúc ${savedAt(drafts.restored)}.`,
+    ["Biểu mẫu được lưu tự động trong trình duyệt này khi gõ. Muốn bắt đầu lại thì bấm “Xóa bản nháp”."]);
+}
 
 function confirmReplace(what) {
   return !form.dirty || window.confirm(`${what} sẽ thay toàn bộ nội dung đang nhập. Tiếp tục?`);
@@ -96,6 +106,7 @@ async function render(format, preview) {
     } else {
       const name = filenameOf(response, `${detail.title}.${format}`);
       saveBlob(blob, name);
+      form.dirty = false; // what was typed is in the file now
       status.textContent = `Đã tải về tệp “${name}”.`;
     }
     return;
@@ -119,18 +130,20 @@ for (const button of document.querySelectorAll(".actions [data-format]")) {
 $("btn-sample").addEventListener("click", () => {
   if (!confirmReplace("Dữ liệu mẫu")) return;
   form.set(detail.example);
+  drafts.save();
   hideErrors();
   clearPreview();
   notify(notice, "info", "Đã điền dữ liệu mẫu. Hãy sửa lại theo văn bản của đơn vị trước khi tải về.");
 });
 
 $("btn-clear").addEventListener("click", () => {
-  if (!confirmReplace("Xóa trắng")) return;
+  if (!form.isBlank() && !window.confirm("Xóa bản nháp: biểu mẫu sẽ trống và bản nháp lưu trong trình duyệt bị xóa. Tiếp tục?")) return;
   form.reset();
+  drafts.clear();
   hideErrors();
   clearPreview();
   status.textContent = "";
-  notify(notice, "info", "Đã xóa trắng biểu mẫu.");
+  notify(notice, "info", "Đã xóa bản nháp; biểu mẫu trống.");
 });
 
 $("btn-export").addEventListener("click", () => {
@@ -138,7 +151,7 @@ $("btn-export").addEventListener("click", () => {
   const text = `${JSON.stringify(form.value(), null, 2)}\n`;
   saveBlob(new Blob([text], { type: "application/json" }), name);
   form.dirty = false;
-  notify(notice, "success", `Đã lưu nội dung biểu mẫu vào tệp “${name}”. Lần sau bấm “Mở tệp JSON…” để dùng lại.`);
+  notify(notice, "success", `Đã lưu nội dung biểu mẫu vào tệp “${name}”. Lần sau bấm “Mở bản nháp…” để dùng lại.`);
 });
 
 const importInput = $("import-file");
@@ -151,7 +164,7 @@ importInput.addEventListener("change", async () => {
   try {
     data = JSON.parse(await file.text());
   } catch (error) {
-    notify(notice, "error", `Tệp “${file.name}” không phải tệp JSON hợp lệ; biểu mẫu giữ nguyên.`,
+    notify(notice, "error", `Tệp “${file.name}” không phải bản nháp đọc được; biểu mẫu giữ nguyên.`,
       [String(error.message || error)]);
     return;
   }
@@ -161,6 +174,7 @@ importInput.addEventListener("change", async () => {
   }
   if (!confirmReplace("Mở tệp")) return;
   const result = form.set(data);
+  drafts.save();
   hideErrors();
   clearPreview();
   const lines = [...result.warnings];

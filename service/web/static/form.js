@@ -114,9 +114,20 @@ export function toIsoDate(value) {
   if (typeof value !== "string") return null;
   const text = value.trim();
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text;
-  const vn = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})$/.exec(text);
-  if (vn) return `${vn[3]}-${vn[2].padStart(2, "0")}-${vn[1].padStart(2, "0")}`;
-  return null;
+  const vn = /^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})$/.exec(text);
+  if (!vn) return null;
+  const year = vn[3].length === 4 ? vn[3] : fullYear(Number(vn[3]));
+  return year ? `${year}-${vn[2].padStart(2, "0")}-${vn[1].padStart(2, "0")}` : null;
+}
+
+/** "26" in "5/12/26" → "2026": of 19xx and 20xx the one a document may carry (1945 up to next
+ * year). 1945-1999 end in 45-99 and the years from 2000 end in 00 up to about 27, so the two
+ * never share two digits; none fits ("35") → null, and the date is sent as typed so the
+ * service's message asks for ngày/tháng/năm. (service/tabular/cells.py reads rows the same.) */
+function fullYear(twoDigits) {
+  const latest = new Date().getFullYear() + 1;
+  const fits = [2000 + twoDigits, 1900 + twoDigits].filter((y) => y >= 1945 && y <= latest);
+  return fits.length === 1 ? String(fits[0]) : null;
 }
 
 /** "2026-12-28" → "28/12/2026". */
@@ -134,6 +145,8 @@ class Node {
     this.parent = parent;
     this.key = key;
     this.required = Boolean(required) && !ctx.optionalAll;
+    // marked required without changing what is sent (a batch's common fields: see batch.js)
+    this.marked = Boolean(parent && !parent.parent && ctx.marked.has(key));
     this.nullable = isNullable(schema);
     this.id = nextId(ctx.idPrefix);
     this.errorEl = null;
@@ -237,7 +250,7 @@ class ScalarNode extends Node {
     control.id = this.id;
     const described = this.describedBy(`${this.id}-err`);
     if (described) control.setAttribute("aria-describedby", described);
-    if (this.required) control.setAttribute("aria-required", "true");
+    if (this.required || this.marked) control.setAttribute("aria-required", "true");
     control.addEventListener("input", () => this.changed());
     control.addEventListener("change", () => this.changed());
     if (this.widget === "checkbox") {
@@ -260,7 +273,7 @@ class ScalarNode extends Node {
 
   relabel() {
     this.label.replaceChildren(this.title);
-    if (this.required && !(this.parent instanceof ArrayNode)) {
+    if ((this.required || this.marked) && !(this.parent instanceof ArrayNode)) {
       this.label.append(" ", h("span", { class: "req", "aria-hidden": "true", text: "*" }));
     }
   }
@@ -476,8 +489,9 @@ class ObjectNode extends Node {
     this.legend.replaceChildren(this.title);
     if (this.headTitle) this.headTitle.textContent = this.title;
     if (this.toggleLabel) this.toggleLabel.textContent = this.title;
-    if (this.required && !(this.parent instanceof ArrayNode)) {
+    if ((this.required || this.marked) && !(this.parent instanceof ArrayNode)) {
       this.legend.append(" ", h("span", { class: "req", "aria-hidden": "true", text: "*" }));
+      if (this.toggleLabel) this.toggleLabel.append(" ", h("span", { class: "req", "aria-hidden": "true", text: "*" }));
     }
   }
 
@@ -571,15 +585,22 @@ class ArrayNode extends Node {
     this.list = h("ol", { class: "items", role: "list" });
     this.addButton = h("button", { type: "button", class: "button button--add", onclick: () => this.onAdd() },
       h("span", { "aria-hidden": "true", text: "+ " }), `Thêm ${this.itemTitle.toLocaleLowerCase("vi")}`);
+    // After Xóa: what was removed, with "Hoàn tác"; it takes the focus, so a second Enter
+    // does nothing (it never lands on the next Xóa).
+    this.undoText = h("span", {});
+    this.undoButton = h("button", { type: "button", class: "button button--small", onclick: () => this.undo() },
+      "Hoàn tác");
+    this.undoBar = h("p", { class: "undo-bar", tabindex: "-1", hidden: true }, this.undoText, " ", this.undoButton);
+    this.removed = null;
     this.container = h("fieldset", { class: "group group--array field--wide" }, this.legend, this.head,
-      this.helpEl(), this.makeErrorEl(), this.list, this.addButton);
+      this.helpEl(), this.makeErrorEl(), this.list, this.undoBar, this.addButton);
     this.relabel();
   }
 
   relabel() {
     this.legend.replaceChildren(this.title);
     if (this.headTitle) this.headTitle.textContent = this.title;
-    if (this.required && !(this.parent instanceof ArrayNode)) {
+    if ((this.required || this.marked) && !(this.parent instanceof ArrayNode)) {
       this.legend.append(" ", h("span", { class: "req", "aria-hidden": "true", text: "*" }));
     }
     this.addButton.setAttribute("aria-label", `Thêm ${this.itemTitle.toLocaleLowerCase("vi")} vào ${this.title}`);
@@ -648,14 +669,33 @@ class ArrayNode extends Node {
 
   remove(item) {
     const index = this.items.indexOf(item);
+    if (index < 0) return; // already removed (a second click on the same Xóa)
     const title = item.node.title;
+    this.removed = { index, value: item.node.value(), title };
     this.items.splice(index, 1);
     item.slot.remove();
     this.refresh();
     this.ctx.changed(this);
-    const next = this.items[index] || this.items[index - 1];
-    (next ? next.remove : this.addButton).focus();
-    this.ctx.announce(`Đã xóa ${title}.`);
+    const said = typeof this.removed.value === "string" && this.removed.value.trim()
+      ? ` (“${this.removed.value.trim().slice(0, 60)}”)` : ""; // its number now names another entry
+    this.undoText.textContent = `Đã xóa ${title}${said}.`;
+    this.undoButton.setAttribute("aria-label", `Hoàn tác: đặt lại ${title}`);
+    this.undoBar.hidden = false;
+    this.undoBar.focus();
+    this.ctx.announce(`Đã xóa ${title}. Có thể bấm Hoàn tác.`);
+  }
+
+  undo() {
+    const removed = this.removed;
+    if (!removed) return;
+    this.removed = null;
+    this.undoBar.hidden = true;
+    const value = removed.value === EMPTY ? undefined : removed.value;
+    const item = this.addItem(value, Math.min(removed.index, this.items.length));
+    this.refresh();
+    this.ctx.changed(this);
+    item.node.focus();
+    this.ctx.announce(`Đã đặt lại ${item.node.title}.`);
   }
 
   value() {
@@ -669,6 +709,8 @@ class ArrayNode extends Node {
   set(value) {
     for (const item of this.items) item.slot.remove();
     this.items = [];
+    this.removed = null;
+    this.undoBar.hidden = true;
     let list = value;
     if (value === undefined || value === null) {
       list = Array.from({ length: this.schema.minItems || 0 }, () => undefined);
@@ -734,18 +776,21 @@ function makeNode(ctx, schema, parent, key, required) {
  * Build a form for `schema` inside `mount`.
  * options: idPrefix, optionalAll (every field optional, empty fields omitted: the common
  * fields of a batch), collapse (top-level keys shown under a disclosure), collapseTitle,
- * collapseHelp, onChange(node), announce(element for polite messages).
+ * collapseHelp, onChange(node), announce(element for polite messages), markRequired (top-level
+ * keys shown as required where optionalAll leaves them optional).
  */
 export function buildForm(mount, schema, options = {}) {
   const ctx = {
     idPrefix: options.idPrefix || "f",
     optionalAll: Boolean(options.optionalAll),
+    marked: new Set(options.markRequired || []),
     ignored: [],
     warnings: [],
     dirty: false,
+    listeners: options.onChange ? [options.onChange] : [],
     changed(node) {
       this.dirty = true;
-      if (options.onChange) options.onChange(node);
+      for (const listener of this.listeners) listener(node);
     },
     warn(message) {
       this.warnings.push(message);
@@ -766,6 +811,11 @@ export function buildForm(mount, schema, options = {}) {
     root,
     get dirty() { return ctx.dirty; },
     set dirty(value) { ctx.dirty = value; },
+
+    /** Call `listener(node)` after every change the clerk makes. */
+    onChange(listener) {
+      ctx.listeners.push(listener);
+    },
 
     /** The payload, exactly as the API receives it. */
     value() {

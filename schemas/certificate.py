@@ -301,7 +301,7 @@ class CertificateSchema(StrictSchema):
     qr = fields.Boolean(load_default=None, allow_none=True,
                         metadata={"form": False, "title": "In mã QR",
                                   "description": "Có mã xác minh thì in mã QR (mặc định); "
-                                                 "false: không in."})
+                                                 "bỏ chọn để không in."})
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -21,8 +21,8 @@ from flask import Flask, current_app, request
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields
 
-from service.api.common import BINARY, problems, send_attachment
-from service.api.issued_support import MAX_LIMIT, MAX_TEXT
+from service.api.common import add_export_route, problems, send_attachment
+from service.api.issued_support import MAX_LIMIT, MAX_TEXT, query_int
 from service.core_errors import FieldError
 from service.errors import validation_problem
 from service.register.commendation import (
@@ -102,18 +102,6 @@ def store() -> CommendationStore:
     return current_app.extensions[EXTENSION]
 
 
-def _int(args: Mapping[str, str], name: str, low: int, high: int,
-         errors: list[FieldError]) -> int | None:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return None
-    if raw.isascii() and raw.isdigit() and low <= int(raw) <= high:
-        return int(raw)
-    errors.append(FieldError(f"/{name}", "out_of_range",
-                             f"{name} phải là số nguyên từ {low} đến {high}."))
-    return None
-
-
 def _texts(args: Mapping[str, str], names: tuple[str, ...],
            errors: list[FieldError]) -> dict[str, str | None]:
     out: dict[str, str | None] = {}
@@ -128,9 +116,9 @@ def _texts(args: Mapping[str, str], names: tuple[str, ...],
 def read_filters(args: Mapping[str, str], *, paged: bool) -> EntryFilters:
     """The search in the query string; 422 naming every bad parameter."""
     errors: list[FieldError] = []
-    year = _int(args, "year", 1945, 2100, errors)
-    limit = _int(args, "limit", 1, MAX_LIMIT, errors) if paged else None
-    offset = _int(args, "offset", 0, 10_000_000, errors) if paged else None
+    year = query_int(args, "year", 1945, 2100, errors)
+    limit = query_int(args, "limit", 1, MAX_LIMIT, errors) if paged else None
+    offset = query_int(args, "offset", 0, 10_000_000, errors) if paged else None
     texts = _texts(args, ("register", "name", "unit", "decision"), errors)
     if errors:
         raise validation_problem(errors)
@@ -167,19 +155,6 @@ def _export(kind: str):
     return send_attachment(to_xlsx(entries), XLSX_MIMETYPE, name)
 
 
-def _add_export_route(blp: Blueprint, kind: str, mimetype: str) -> None:
-    def view():
-        return _export(kind)
-
-    view.__doc__ = f"The search's every match as {kind.upper()}."
-    view = problems(blp, 422)(view)
-    view = blp.response(200, BINARY, content_type=mimetype, description=kind.upper())(view)
-    view = blp.doc(summary=f"Xuất sổ khen thưởng ({kind.upper()})",
-                   parameters=FILTER_PARAMETERS[:-2])(view)
-    blp.route(f"/commendation-register.{kind}", methods=["GET"],
-              endpoint=f"export_{kind}")(view)
-
-
 def build_blueprint() -> Blueprint:
     blp = Blueprint("commendation", __name__, url_prefix="/api/v1",
                     description="Sổ khen thưởng (sổ vàng): số của từng bằng, giấy khen")
@@ -202,5 +177,6 @@ def build_blueprint() -> Blueprint:
         return history()
 
     for kind, mimetype in (("xlsx", XLSX_MIMETYPE), ("csv", CSV_MIMETYPE)):
-        _add_export_route(blp, kind, mimetype)
+        add_export_route(blp, f"/commendation-register.{kind}", kind, mimetype,
+                         "Xuất sổ khen thưởng", FILTER_PARAMETERS[:-2], _export)
     return blp

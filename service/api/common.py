@@ -97,3 +97,16 @@ def problems(blp, *statuses: int | tuple[int, str]):
         return view
 
     return decorate
+
+
+def add_export_route(blp, path: str, kind: str, mimetype: str, summary: str,
+                     parameters: list, export) -> None:
+    """``GET <path>``: a search's every match as a table file (``export(kind)`` answers)."""
+    def view():
+        return export(kind)
+
+    view.__doc__ = f"The search's every match as {kind.upper()}."
+    view = problems(blp, 422)(view)
+    view = blp.response(200, BINARY, content_type=mimetype, description=kind.upper())(view)
+    view = blp.doc(summary=f"{summary} ({kind.upper()})", parameters=parameters)(view)
+    blp.route(path, methods=["GET"], endpoint=f"export_{kind}")(view)

@@ -37,7 +37,14 @@ from sqlalchemy.exc import OperationalError
 
 from service import registry
 from service.api.batches_input import idempotency_key
-from service.api.common import BINARY, problems, read_json, request_body, send_attachment
+from service.api.common import (
+    BINARY,
+    add_export_route,
+    problems,
+    read_json,
+    request_body,
+    send_attachment,
+)
 from service.api.issued_request import (
     EXTENSION,
     issued_response,
@@ -300,7 +307,8 @@ def _add_collection_routes(blp: Blueprint) -> None:
 
     _add_preview_routes(blp)
     for kind, mimetype in (("xlsx", XLSX_MIMETYPE), ("csv", CSV_MIMETYPE)):
-        _add_export_route(blp, kind, mimetype)
+        add_export_route(blp, f"/issued.{kind}", kind, mimetype, "Xuất sổ đăng ký",
+                         FILTER_PARAMETERS[:-2], _export)
 
     @blp.route("/issued/register.pdf", methods=["GET"], endpoint="register_pdf")
     @blp.doc(summary="In sổ đăng ký văn bản đi của một năm (PDF)", parameters=[
@@ -331,18 +339,6 @@ def _add_preview_routes(blp: Blueprint) -> None:
     @wraps(next_number_of_draft)
     def _next_of_draft():
         return next_number_of_draft()
-
-
-def _add_export_route(blp: Blueprint, kind: str, mimetype: str) -> None:
-    def view():
-        return _export(kind)
-
-    view.__doc__ = f"The search's every match as {kind.upper()}."
-    view = problems(blp, 422)(view)
-    view = blp.response(200, BINARY, content_type=mimetype, description=kind.upper())(view)
-    view = blp.doc(summary=f"Xuất sổ đăng ký ({kind.upper()})",
-                   parameters=FILTER_PARAMETERS[:-2])(view)
-    blp.route(f"/issued.{kind}", methods=["GET"], endpoint=f"export_{kind}")(view)
 
 
 def _add_download_route(blp: Blueprint, fmt: Format) -> None:

@@ -37,7 +37,7 @@ FILTER_PARAMETERS = [
 ]
 
 
-def _number(args: Mapping[str, str], name: str, low: int, high: int,
+def query_int(args: Mapping[str, str], name: str, low: int, high: int,
             errors: list[FieldError]) -> int | None:
     raw = args.get(name)
     if raw is None or raw == "":
@@ -62,10 +62,10 @@ def _voided(args: Mapping[str, str], errors: list[FieldError]) -> bool | None:
 def read_filters(args: Mapping[str, str], *, paged: bool) -> Filters:
     """The search in the query string; 422 naming every bad parameter."""
     errors: list[FieldError] = []
-    number = _number(args, "number", 1, 99999, errors)
-    year = _number(args, "year", 1945, 2100, errors)
-    limit = _number(args, "limit", 1, MAX_LIMIT, errors) if paged else None
-    offset = _number(args, "offset", 0, 10_000_000, errors) if paged else None
+    number = query_int(args, "number", 1, 99999, errors)
+    year = query_int(args, "year", 1945, 2100, errors)
+    limit = query_int(args, "limit", 1, MAX_LIMIT, errors) if paged else None
+    offset = query_int(args, "offset", 0, 10_000_000, errors) if paged else None
     text = (args.get("q") or "").strip() or None
     if text is not None and len(text) > MAX_TEXT:
         errors.append(FieldError("/q", "too_long", f"Tối đa {MAX_TEXT} ký tự."))
@@ -84,7 +84,7 @@ def read_filters(args: Mapping[str, str], *, paged: bool) -> Filters:
 def read_year(args: Mapping[str, str]) -> int:
     """The printed register's year (this year when not given)."""
     errors: list[FieldError] = []
-    year = _number(args, "year", 1945, 2100, errors)
+    year = query_int(args, "year", 1945, 2100, errors)
     if errors:
         raise validation_problem(errors)
     return year or office_today().year
